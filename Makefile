@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# cnid top-level Makefile: the userspace helper (library, CLI, daemon), the
+# tests and benchmarks.  The kernel module is built by kbuild through the
+# top-level Kbuild file: `make module` (or make -C $KDIR M=$PWD).
+#
+# Each part of the tree owns a fragment (*.mk) that adds its targets and
+# appends to CHECK_TARGETS; `make check` runs all of them.
+
+CC ?= gcc
+CLANG ?= clang
+BUILD ?= build
+DEBUG ?= 0
+PREFIX ?= /usr/local
+
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
+	-Ihelper/lib -I$(BUILD)/gen -Ikmod/uapi
+ifeq ($(DEBUG),1)
+CFLAGS_OPT := -O0 -g
+else
+CFLAGS_OPT := -O2 -g
+endif
+CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS_OPT) $(CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+CHECK_TARGETS :=
+ALL_TARGETS :=
+
+.PHONY: all check deps demo module module-clean clean install
+.DEFAULT_GOAL := all
+
+include helper/lib/lib.mk
+include helper/cli/cli.mk
+include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
+include bench/bench.mk
+-include tests/emu/emu.mk
+-include tests/vm/vm.mk
+-include kmod/kmod.mk
+
+all: $(ALL_TARGETS)
+
+deps:
+	@tools/install-deps.sh all
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+.PHONY: check-run
+check-run: $(CHECK_TARGETS)
+	@echo "make check: all of [$(CHECK_TARGETS)] passed"
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+module-clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
