@@ -58,6 +58,7 @@ struct cnid_parser {
 	size_t min_len;         /* minimum LEN accepted (CNID_RESP_LEN_MIN default) */
 	uint64_t garbage;       /* bytes discarded before preambles, cumulative */
 	uint64_t resyncs;       /* times the parser had to hunt for a preamble */
+	size_t skipped;         /* garbage bytes since the last frame, error or finish */
 	enum cnid_frame_error error;  /* details of the last error */
 	uint16_t err_len;       /* LEN seen, for TOO_LONG/TOO_SHORT */
 	uint8_t err_got;        /* CHK received, for CHECKSUM */
@@ -83,7 +84,8 @@ int cnid_parser_finish(struct cnid_parser *p);
 const char *cnid_parser_strerror(const struct cnid_parser *p, char *buf, size_t size);
 int cnid_frame_error_to_errno(enum cnid_frame_error e);
 
-/* Parse one complete, buffer-exact frame (no garbage allowed). */
+/* Parse one complete, buffer-exact frame (no garbage allowed): the errors
+ * of enum cnid_frame_error, plus -EBADMSG for bytes after the frame. */
 struct cnid_request {
 	uint8_t cmd, para;
 	const uint8_t *data;   /* points into the frame */
@@ -162,7 +164,7 @@ struct cnid_sam_id {
 	uint16_t part1, part2;
 	uint32_t part3, part4, part5;
 };
-#define CNID_SAM_ID_STRLEN 40
+#define CNID_SAM_ID_STRLEN 48 /* longest: "65535.65535-4294967295-4294967295-4294967295" */
 int cnid_decode_sam_id(const struct cnid_response *r, struct cnid_sam_id *ret);
 /* "05.01-20101129-0001228293-0296863149"; returns buf. */
 const char *cnid_sam_id_format(const struct cnid_sam_id *id, char *buf, size_t size);
@@ -201,7 +203,8 @@ struct cnid_fp_header {
 	uint8_t finger;        /* 0x0B..0x14, 0x61..0x63 */
 	uint8_t quality;       /* 1..100, 0 unknown */
 };
-/* Decode the header of template i (0 or 1); -ENOENT if absent, -EBADMSG if not 'C'. */
+/* Decode the 7-byte header at the start of one template (len bytes from tmpl);
+ * -ENOENT if absent (NULL or len 0), -EBADMSG if shorter than 7 bytes or not 'C'. */
 int cnid_fp_header_decode(const uint8_t *tmpl, size_t len, struct cnid_fp_header *ret);
 const char *cnid_fp_finger_name(uint8_t finger);      /* "right_thumb", ..., "unknown" */
 const char *cnid_fp_enrolment_name(uint8_t enrolment); /* "ok", "failed", ... */
