@@ -1,11 +1,45 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The command-line tool `cnid`: one file per subcommand, dispatch in main.c.
+#
+#   make demo-run   decode the bundled sample cards (tests/cards/*.card),
+#                   built into reply frames by `cnid encode`
+#   make check-cli  the CLI tests (tests/cli/), part of `make check`
 
 CLI_SRCS := $(wildcard helper/cli/*.c)
+CLI_HDRS := $(wildcard helper/cli/*.h)
+CLI_LIBS := -ljson-c -lnettle
 CNID_CLI := $(BUILD)/cnid
 
-$(CNID_CLI): $(CLI_SRCS) $(LIBCNID)
+$(CNID_CLI): $(CLI_SRCS) $(CLI_HDRS) $(LIBCNID)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Ihelper/cli -o $@ $(CLI_SRCS) $(LIBCNID) -ljson-c
+	$(CC) $(CFLAGS_ALL) -Ihelper/cli -o $@ $(CLI_SRCS) $(LIBCNID) $(CLI_LIBS)
 
 ALL_TARGETS += $(CNID_CLI)
+
+# Sample cards: readable descriptions -> reply frames.  A description with
+# fingerprints is encoded as a reply to read-with-fingerprint (30 10).
+SAMPLE_CARDS := $(sort $(wildcard tests/cards/*.card))
+SAMPLE_FRAMES := $(patsubst tests/cards/%.card,$(BUILD)/samples/%.frame,$(SAMPLE_CARDS))
+
+$(BUILD)/samples/%.frame: tests/cards/%.card $(CNID_CLI)
+	@mkdir -p $(dir $@)
+	@fp=$$(grep -Eq '^[[:space:]]*fingerprints[[:space:]]*=[[:space:]]*[1-9]' $< && echo --fingerprint); \
+		$(CNID_CLI) encode $$fp $< > $@.tmp && mv $@.tmp $@
+
+.PHONY: samples demo-run check-cli
+samples: $(SAMPLE_FRAMES)
+
+# Exit 1 (a card with validation errors) is part of the show; 2 is a failure.
+demo-run: $(CNID_CLI) $(SAMPLE_FRAMES)
+	@for f in $(SAMPLE_FRAMES); do \
+		echo "== $$(basename $$f .frame)  ($$f)"; \
+		$(CNID_CLI) decode "$$f"; rc=$$?; \
+		[ $$rc -le 1 ] || { echo "cnid decode failed on $$f (exit $$rc)" >&2; exit 1; }; \
+		echo "   exit status $$rc"; echo; \
+	done
+
+check-cli: $(CNID_CLI)
+	@echo "== CLI tests (tests/cli/test_cli.py)"
+	@python3 tests/cli/test_cli.py --cnid $(CNID_CLI) --cards tests/cards
+
+CHECK_TARGETS += check-cli

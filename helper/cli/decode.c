@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cnid decode [--json] [--today YYYY-MM-DD] [FILE|-]
+ *
+ * Input: a raw 256-byte text block, or one complete reply frame to read
+ * (30 01) or read-with-fingerprint (30 10), recognised by its preamble.
+ * Output: the card for people, or one JSON object (--json).
+ * Exit: 0 valid card, 1 card with validation errors or of unknown type,
+ * 2 bad usage or input that is neither a block nor a well-formed frame
+ * (one line on stderr, nothing on stdout).
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "cnid.h"
+
+#define LABEL_WIDTH 24
+#define LONG_TERM_ZH "\xe9\x95\xbf\xe6\x9c\x9f" /* 长期, as written on the card */
+
+struct decode_opts {
+	bool json;
+	struct cnid_date today;
+	const char *path;
+};
+
+/* What one input decoded to; photo and fp point into the input buffer. */
+struct decoded {
+	struct cnid_card card;
+	struct cnid_validation v;
+	const uint8_t *photo;
+	size_t photo_len;
+	const uint8_t *fp;
+	size_t fp_len;
+};
+
+/* People-facing names: labels of the human output, not protocol facts. */
+static const struct {
+	const char *zh, *en;
+} field_labels[_CNID_F_MAX] = {
+	[CNID_F_NAME] = { "姓名", "Name" },
+	[CNID_F_NAME_EN] = { "英文姓名", "English name" },
+	[CNID_F_SEX] = { "性别", "Sex" },
+	[CNID_F_NATION] = { "民族", "Nation" },
+	[CNID_F_BIRTH] = { "出生", "Birth date" },
+	[CNID_F_ADDRESS] = { "住址", "Address" },
+	[CNID_F_NUMBER] = { "证件号码", "Number" },
+	[CNID_F_ISSUER] = { "签发机关", "Issuer" },
+	[CNID_F_VALID_FROM] = { "有效期起", "Valid from" },
+	[CNID_F_VALID_UNTIL] = { "有效期至", "Valid until" },
+	[CNID_F_NATIONALITY] = { "国籍", "Nationality" },
+	[CNID_F_CARD_VERSION] = { "证件版本", "Card version" },
+	[CNID_F_RENEWAL_COUNT] = { "换证次数", "Renewal count" },
+	[CNID_F_LINK] = { "关联", "Link" },
+	[CNID_F_PERMIT_NUMBER] = { "通行证号码", "Permit number" },
+	[CNID_F_ISSUE_COUNT] = { "签发次数", "Issue count" },
+};
+
+static const char *const type_names_zh[_CNID_CARD_TYPE_MAX] = {
+	[CNID_CARD_UNKNOWN] = "未知类型",
+	[CNID_CARD_RESIDENT] = "居民身份证",
+	[CNID_CARD_HKMOTW_PERMIT] = "港澳台居民居住证",
+	[CNID_CARD_FOREIGN_2017] = "外国人永久居留身份证 (2017)",
+	[CNID_CARD_FOREIGN_2023] = "外国人永久居留身份证 (2023)",
+};
+
+/* GB/T 2261.1 sex codes, with the JSON names the CLI prints. */
+static const struct {
+	char code;
+	const char *name, *name_zh;
+} sexes[] = {
+	{ '0', "unknown", "未知" },
+	{ '1', "male", "男" },
+	{ '2', "female", "女" },
+	{ '9', "unspecified", "未说明" },
+};
+
+static void json_putp(json_object **o)
+{
+	json_object_put(*o);
+}
+
+static int sex_index(const char *code)
+{
+	if (!code[0] || code[1])
+		return -1;
+	for (size_t i = 0; i < sizeof(sexes) / sizeof(sexes[0]); i++)
+		if (sexes[i].code == code[0])
+			return (int)i;
+	return -1;
+}
+
+/* "YYYYMMDD" -> "YYYY-MM-DD"; 长期 -> long_term; anything else unchanged. */
+static const char *format_date(const char *s, const char *long_term, char out[11])
+{
+	if (strcmp(s, LONG_TERM_ZH) == 0)
+		return long_term;
+	if (strlen(s) != 8 || strspn(s, "0123456789") != 8)
+		return s;
+	snprintf(out, 11, "%.4s-%.2s-%.2s", s, s + 4, s + 6);
+	return out;
+}
+
+static bool is_date_field(enum cnid_field f)
+{
+	return f == CNID_F_BIRTH || f == CNID_F_VALID_FROM || f == CNID_F_VALID_UNTIL;
+}
+
+static int usage(FILE *f)
+{
+	fputs("Usage: cnid decode [--json] [--today YYYY-MM-DD] [FILE|-]\n"
+	      "Print the card held by FILE (or stdin): a raw 256-byte text block, or a\n"
+	      "complete reply frame to read (30 01) or read-with-fingerprint (30 10).\n\n"
+	      "  --json               print one JSON object instead of text\n"
+	      "  --today YYYY-MM-DD   judge expiry against this date (default: today)\n\n"
+	      "Exit status: 0 valid card, 1 card with validation errors or of unknown\n"
+	      "type, 2 bad usage or input that is neither a block nor a frame.\n",
+	      f);
+	return f == stdout ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
+static int today_local(struct cnid_date *ret)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return -errno;
+	*ret = (struct cnid_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+	return 0;
+}
+
+#define GO_ON (-1)
+
+/* GO_ON, or an exit status (help printed, or usage error reported). */
+static int parse_args(int argc, char **argv, struct decode_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "today", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	bool have_today = false;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) >= 0) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 't':
+			if (cnid_date_parse_iso(optarg, &o->today) < 0) {
+				cli_error("decode", "--today: '%s' is not a date (YYYY-MM-DD)", optarg);
+				return CLI_EXIT_FAILURE;
+			}
+			have_today = true;
+			break;
+		case 'h':
+			return usage(stdout);
+		default:
+			if (optopt == 't')
+				cli_error("decode", "--today needs a date (YYYY-MM-DD)");
+			else
+				cli_error("decode", "unknown option '%s' (see cnid decode --help)",
+					  argv[optind - 1]);
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	if (argc - optind > 1) {
+		cli_error("decode", "too many arguments (one FILE at most; see cnid decode --help)");
+		return CLI_EXIT_FAILURE;
+	}
+	o->path = optind < argc ? argv[optind] : NULL;
+	if (!have_today && today_local(&o->today) < 0) {
+		cli_error("decode", "cannot read the system date: %m");
+		return CLI_EXIT_FAILURE;
+	}
+	return GO_ON;
+}
+
+/* Check the input is exactly one well-formed frame; the message otherwise. */
+static int check_frame(const uint8_t *buf, size_t len, char *msg, size_t msg_size)
+{
+	struct cnid_parser p;
+	size_t used = 0;
+	int r;
+
+	cnid_parser_init(&p);
+	r = cnid_parser_feed(&p, buf, len, &used);
+	if (r == 0)
+		r = cnid_parser_finish(&p);
+	if (r < 0) {
+		cnid_parser_strerror(&p, msg, msg_size);
+		return r;
+	}
+	if (r == 1 && used < len) {
+		snprintf(msg, msg_size, "%zu bytes of trailing data after the frame", len - used);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int decode_frame(const uint8_t *buf, size_t len, struct decoded *d, char *msg,
+			size_t msg_size)
+{
+	struct cnid_response resp;
+	struct cnid_read rd;
+	int r;
+
+	r = check_frame(buf, len, msg, msg_size);
+	if (r < 0)
+		return r;
+	r = cnid_response_parse(buf, len, &resp);
+	if (r < 0) {
+		snprintf(msg, msg_size, "malformed reply frame: %s", strerror(-r));
+		return r;
+	}
+	/* The length fields tell a 30 01 reply from a 30 10 one: try both. */
+	r = cnid_decode_read(&resp, false, &rd);
+	if (r < 0 && r != -EREMOTEIO)
+		r = cnid_decode_read(&resp, true, &rd);
+	if (r == -EREMOTEIO) {
+		snprintf(msg, msg_size, "reader replied with status 0x%02x: %s", resp.sw3,
+			 cnid_status_message(resp.sw3));
+		return r;
+	}
+	if (r < 0) {
+		snprintf(msg, msg_size, "not a read reply: length fields do not match its %zu data bytes",
+			 resp.data_len);
+		return r;
+	}
+	if (rd.text_len != CNID_TEXT_LEN) {
+		snprintf(msg, msg_size, "text part is %zu bytes, expected %d", rd.text_len,
+			 CNID_TEXT_LEN);
+		return -EBADMSG;
+	}
+	d->photo = rd.photo;
+	d->photo_len = rd.photo_len;
+	d->fp = rd.fp;
+	d->fp_len = rd.fp_len;
+	return cnid_card_decode(rd.text, rd.text_len, &d->card);
+}
+
+static int decode_input(const uint8_t *buf, size_t len, struct decoded *d, char *msg,
+			size_t msg_size)
+{
+	if (len >= CNID_PREAMBLE_LEN && memcmp(buf, cnid_preamble, CNID_PREAMBLE_LEN) == 0)
+		return decode_frame(buf, len, d, msg, msg_size);
+	if (len == CNID_TEXT_LEN)
+		return cnid_card_decode(buf, len, &d->card);
+	if (len == 0)
+		snprintf(msg, msg_size, "empty input");
+	else
+		snprintf(msg, msg_size,
+			 "not a %d-byte text block or a reply frame (%zu bytes, no preamble)",
+			 CNID_TEXT_LEN, len);
+	return -EINVAL;
+}
+
+/* ---- JSON ---------------------------------------------------------- */
+
+static void add_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+static void add_int(json_object *o, const char *key, int value)
+{
+	json_object_object_add(o, key, json_object_new_int(value));
+}
+
+static void json_field(json_object *o, const struct cnid_card *card, enum cnid_field f)
+{
+	const char *s = card->field[f];
+	char date[11];
+	int i;
+
+	switch (f) {
+	case CNID_F_SEX:
+		i = sex_index(s);
+		add_str(o, "sex", i < 0 ? NULL : sexes[i].name);
+		add_str(o, cnid_field_name(f), s); /* "sex_code" */
+		break;
+	case CNID_F_NATION: {
+		const struct cnid_nation *n = cnid_nation_lookup(s);
+
+		if (!s[0])
+			break; /* blank on most permits: the key does not apply */
+		add_str(o, cnid_field_name(f), s); /* "nation_code" */
+		add_str(o, "nation", n ? n->name_zh : NULL);
+		break;
+	}
+	case CNID_F_NATIONALITY: {
+		const struct cnid_country *c = cnid_country_by_alpha3(s);
+
+		add_str(o, "nationality", s);
+		add_str(o, "nationality_name_en", c ? c->name_en : NULL);
+		add_str(o, "nationality_name_zh", c ? c->name_zh : NULL);
+		break;
+	}
+	case CNID_F_LINK:
+		break; /* shown as previous_number, derived by validation */
+	default:
+		add_str(o, cnid_field_name(f),
+			is_date_field(f) ? format_date(s, "long-term", date) : s);
+	}
+}
+
+static json_object *json_issues(const struct cnid_issue *issues, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+
+		add_str(e, "code", cnid_issue_name(issues[i].code));
+		if (issues[i].code != CNID_ISSUE_UNKNOWN_CARD_TYPE && issues[i].field < _CNID_F_MAX)
+			add_str(e, "field", cnid_field_name(issues[i].field));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+static json_object *json_photo(const struct decoded *d)
+{
+	json_object *o = json_object_new_object();
+	char sha[65];
+
+	cli_sha256_hex(d->photo, d->photo_len, sha);
+	add_str(o, "format", "wlt");
+	add_int(o, "bytes", (int)d->photo_len);
+	add_str(o, "sha256", sha);
+	return o;
+}
+
+static json_object *json_fingerprints(const struct decoded *d)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t off = 0; off < d->fp_len; off += CNID_FP_TEMPLATE_LEN) {
+		size_t n = d->fp_len - off < CNID_FP_TEMPLATE_LEN ? d->fp_len - off
+								  : CNID_FP_TEMPLATE_LEN;
+		json_object *e = json_object_new_object();
+		struct cnid_fp_header h;
+
+		if (cnid_fp_header_decode(d->fp + off, n, &h) < 0) {
+			add_str(e, "error", "bad_header");
+		} else {
+			add_str(e, "finger", cnid_fp_finger_name(h.finger));
+			add_int(e, "finger_code", h.finger);
+			add_str(e, "enrolment", cnid_fp_enrolment_name(h.enrolment));
+			add_int(e, "enrolment_code", h.enrolment);
+			add_int(e, "quality", h.quality);
+			add_int(e, "algorithm_version", h.algorithm_version);
+			add_int(e, "device_code", h.device_code);
+			add_int(e, "developer_code", h.developer_code);
+		}
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+static int print_json(const struct decoded *d)
+{
+	__attribute__((cleanup(json_putp))) json_object *o = json_object_new_object();
+	const struct cnid_card *card = &d->card;
+	char raw[2 * CNID_TEXT_LEN + 1];
+
+	if (!o)
+		return -ENOMEM;
+	add_str(o, "type", cnid_card_type_name(card->type));
+	for (enum cnid_field f = 0; f < _CNID_F_MAX; f++)
+		if (card->present[f])
+			json_field(o, card, f);
+	if (d->v.previous_number[0])
+		add_str(o, "previous_number", d->v.previous_number);
+	if (card->type == CNID_CARD_UNKNOWN) {
+		cli_hex(card->raw, sizeof(card->raw), raw);
+		add_str(o, "raw", raw);
+	}
+	if (d->photo_len)
+		json_object_object_add(o, "photo", json_photo(d));
+	if (d->fp_len)
+		json_object_object_add(o, "fingerprints", json_fingerprints(d));
+	json_object_object_add(o, "valid", json_object_new_boolean(d->v.valid));
+	json_object_object_add(o, "expired", json_object_new_boolean(d->v.expired));
+	json_object_object_add(o, "errors", json_issues(d->v.errors, d->v.n_errors));
+	json_object_object_add(o, "warnings", json_issues(d->v.warnings, d->v.n_warnings));
+
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	return 0;
+}
+
+/* ---- people -------------------------------------------------------- */
+
+static void label(const char *zh, const char *en)
+{
+	cli_print_label(stdout, zh, en, LABEL_WIDTH);
+}
+
+static void human_field(const struct cnid_card *card, enum cnid_field f)
+{
+	const char *s = card->field[f];
+	char date[11];
+	int i;
+
+	if (f == CNID_F_LINK && !s[0])
+		return;
+	if (f == CNID_F_NATION && !s[0])
+		return;
+	label(field_labels[f].zh, field_labels[f].en);
+	if (f == CNID_F_SEX) {
+		i = sex_index(s);
+		if (i < 0)
+			printf("'%s' (not a sex code)\n", s);
+		else
+			printf("%s %s (%s)\n", sexes[i].name_zh, sexes[i].name, s);
+	} else if (f == CNID_F_NATION) {
+		const struct cnid_nation *n = cnid_nation_lookup(s);
+
+		printf("%s (%s)\n", n ? n->name_zh : "not a nation code", s);
+	} else if (f == CNID_F_NATIONALITY) {
+		const struct cnid_country *c = cnid_country_by_alpha3(s);
+
+		if (c)
+			printf("%s %s %s (%03u)\n", s, c->name_en, c->name_zh, c->numeric);
+		else
+			printf("%s (not an ISO 3166 code)\n", s);
+	} else if (is_date_field(f)) {
+		printf("%s\n", format_date(s, LONG_TERM_ZH " long-term", date));
+	} else {
+		printf("%s\n", s);
+	}
+	if (card->bad_text & (1u << f)) {
+		label("", "");
+		printf("(this field is not valid UTF-16 text)\n");
+	}
+}
+
+static void human_raw(const uint8_t *p, size_t n)
+{
+	for (size_t off = 0; off < n; off += 16) {
+		if (off == 0)
+			label("原始数据", "Raw block");
+		else
+			label("", "");
+		printf("%03zx ", off);
+		for (size_t i = off; i < n && i < off + 16; i++)
+			printf(" %02x", p[i]);
+		putchar('\n');
+	}
+}
+
+static void human_issues(const char *zh, const char *en, const struct cnid_issue *is, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		label(zh, en);
+		if (is[i].code != CNID_ISSUE_UNKNOWN_CARD_TYPE && is[i].field < _CNID_F_MAX)
+			printf("%s (%s)\n", cnid_issue_name(is[i].code), cnid_field_name(is[i].field));
+		else
+			printf("%s\n", cnid_issue_name(is[i].code));
+	}
+}
+
+static void human_fingerprints(const struct decoded *d)
+{
+	char en[32];
+	unsigned i = 1;
+
+	for (size_t off = 0; off < d->fp_len; off += CNID_FP_TEMPLATE_LEN, i++) {
+		size_t n = d->fp_len - off < CNID_FP_TEMPLATE_LEN ? d->fp_len - off
+								  : CNID_FP_TEMPLATE_LEN;
+		struct cnid_fp_header h;
+
+		snprintf(en, sizeof(en), "Fingerprint %u", i);
+		label("指纹", en);
+		if (cnid_fp_header_decode(d->fp + off, n, &h) < 0) {
+			printf("template without a valid header\n");
+			continue;
+		}
+		printf("%s (0x%02x), enrolment %s (0x%02x), quality %u, algorithm 0x%02x, "
+		       "device 0x%02x, developer 0x%02x\n",
+		       cnid_fp_finger_name(h.finger), h.finger, cnid_fp_enrolment_name(h.enrolment),
+		       h.enrolment, h.quality, h.algorithm_version, h.device_code, h.developer_code);
+	}
+}
+
+static void print_human(const struct decoded *d)
+{
+	const struct cnid_card *card = &d->card;
+	char sha[65];
+
+	label("类型", "Card type");
+	printf("%s %s", cnid_card_type_name(card->type), type_names_zh[card->type]);
+	if (card->type == CNID_CARD_UNKNOWN)
+		printf(" (type character U+%04X)", card->type_unit);
+	putchar('\n');
+	for (enum cnid_field f = 0; f < _CNID_F_MAX; f++)
+		if (card->present[f])
+			human_field(card, f);
+	if (d->v.previous_number[0]) {
+		label("旧证号码", "Previous number");
+		printf("%s\n", d->v.previous_number);
+	}
+	if (card->type == CNID_CARD_UNKNOWN)
+		human_raw(card->raw, sizeof(card->raw));
+	if (d->photo_len) {
+		cli_sha256_hex(d->photo, d->photo_len, sha);
+		label("照片", "Photo");
+		printf("WLT, %zu bytes, sha256 %s\n", d->photo_len, sha);
+	}
+	human_fingerprints(d);
+	label("校验", "Validity");
+	if (d->v.valid)
+		printf("有效 valid\n");
+	else
+		printf("无效 invalid (%zu error%s)\n", d->v.n_errors, d->v.n_errors == 1 ? "" : "s");
+	label("过期", "Expired");
+	printf("%s\n", d->v.expired ? "是 yes" : "否 no");
+	human_issues("错误", "Error", d->v.errors, d->v.n_errors);
+	human_issues("警告", "Warning", d->v.warnings, d->v.n_warnings);
+}
+
+/* ---- the subcommand -------------------------------------------------- */
+
+int cmd_decode(int argc, char **argv)
+{
+	struct decode_opts o = {};
+	static uint8_t buf[CNID_FRAME_MAX];
+	static struct decoded d;
+	const char *name;
+	char msg[160];
+	size_t len = 0;
+	int r;
+
+	r = parse_args(argc, argv, &o);
+	if (r != GO_ON)
+		return r;
+	name = cli_input_name(o.path);
+
+	r = cli_read_input(o.path, buf, sizeof(buf), &len);
+	if (r == -EFBIG) {
+		cli_error("decode", "%s: input is larger than any reply frame (%d bytes)", name,
+			  CNID_FRAME_MAX);
+		return CLI_EXIT_FAILURE;
+	}
+	if (r < 0) {
+		cli_error("decode", "%s: %s", name, strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	msg[0] = '\0';
+	r = decode_input(buf, len, &d, msg, sizeof(msg));
+	if (r < 0) {
+		cli_error("decode", "%s: %s", name, msg[0] ? msg : strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	r = cnid_card_validate(&d.card, &o.today, &d.v);
+	if (r < 0) {
+		cli_error("decode", "%s: validation failed: %s", name, strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	if (o.json) {
+		r = print_json(&d);
+		if (r < 0) {
+			cli_error("decode", "cannot build JSON: %s", strerror(-r));
+			return CLI_EXIT_FAILURE;
+		}
+	} else {
+		print_human(&d);
+	}
+	if (fflush(stdout) != 0) {
+		cli_error("decode", "cannot write output: %m");
+		return CLI_EXIT_FAILURE;
+	}
+	return d.v.valid && d.card.type != CNID_CARD_UNKNOWN ? CLI_EXIT_OK : CLI_EXIT_INVALID;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cnid: the command-line tool.  Dispatches to one function per subcommand. */
+
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{ "decode", cmd_decode, "print a card from a text block or a read reply frame" },
+	{ "encode", cmd_encode, "build a read reply frame (or text block) from a card description" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: cnid COMMAND [OPTIONS...]\n\nCommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun `cnid COMMAND --help` for the options of one command.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs("cnid: missing command (see cnid --help)\n", stderr);
+		return CLI_EXIT_FAILURE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+
+	fprintf(stderr, "cnid: unknown command '%s' (see cnid --help)\n", argv[1]);
+	return CLI_EXIT_FAILURE;
+}
