@@ -9,10 +9,16 @@ CLI_SRCS := $(wildcard helper/cli/*.c)
 CLI_HDRS := $(wildcard helper/cli/*.h)
 CLI_LIBS := -ljson-c -lnettle
 CNID_CLI := $(BUILD)/cnid
+CNID_CLI_SAN := $(BUILD)/san/cnid
 
 $(CNID_CLI): $(CLI_SRCS) $(CLI_HDRS) $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ihelper/cli -o $@ $(CLI_SRCS) $(LIBCNID) $(CLI_LIBS)
+
+# ASan+UBSan build: check-cli runs the CLI tests against it too.
+$(CNID_CLI_SAN): $(CLI_SRCS) $(CLI_HDRS) $(LIBCNID_SAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 $(SAN_FLAGS) -Ihelper/cli -o $@ $(CLI_SRCS) $(LIBCNID_SAN) $(CLI_LIBS)
 
 ALL_TARGETS += $(CNID_CLI)
 
@@ -38,8 +44,10 @@ demo-run: $(CNID_CLI) $(SAMPLE_FRAMES)
 		echo "   exit status $$rc"; echo; \
 	done
 
-check-cli: $(CNID_CLI)
-	@echo "== CLI tests (tests/cli/test_cli.py)"
-	@python3 tests/cli/test_cli.py --cnid $(CNID_CLI) --cards tests/cards
+check-cli: $(CNID_CLI) $(CNID_CLI_SAN)
+	@set -e; for c in $(CNID_CLI) $(CNID_CLI_SAN); do \
+		echo "== CLI tests (tests/cli/test_cli.py) on $$c"; \
+		python3 tests/cli/test_cli.py --cnid $$c --cards tests/cards; \
+	done
 
 CHECK_TARGETS += check-cli

@@ -301,6 +301,40 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertRegex(out.decode(), r"Expired\s+是 yes")
 
+    def test_bad_text(self):
+        """An unpaired surrogate in the name is a bad_text error, not garbage."""
+        block = bytearray(self.encode("resident", "--block"))
+        block[0:2] = b"\x00\xd8"          # name (offset 0): U+D800 alone
+        j = self.decode_json(self.write("surrogate.block", bytes(block)), expect_rc=1)
+        self.assertIn({"code": "bad_text", "field": "name"}, j["errors"])
+        self.assertIs(j["valid"], False)
+        rc, out, err = run(["decode", self.path("surrogate.block")])
+        self.assertEqual((rc, err), (1, ""))
+        self.assertIn("bad_text (name)", out.decode("utf-8"))
+
+    def test_random_corruption(self):
+        """Any corrupted input exits 0, 1 or 2 with the output contract kept."""
+        import random
+        rng = random.Random(2)
+        inputs = [self.encode("foreign-2023"), self.encode("fingerprints", "--fingerprint"),
+                  self.encode("permit", "--block")]
+        for i in range(60):
+            data = bytearray(rng.choice(inputs))
+            for _ in range(rng.randint(1, 4)):
+                pos = rng.randrange(len(data))
+                data[pos] = rng.randrange(256)
+            if rng.random() < 0.3:
+                data = data[:rng.randrange(len(data) + 1)]
+            path = self.write("random%d" % i, bytes(data))
+            rc, out, err = run(["decode", "--json", path])
+            self.assertIn(rc, (0, 1, 2), err)
+            if rc == 2:
+                self.assertEqual(out, b"")
+                self.assertEqual(err.count("\n"), 1, err)
+            else:
+                self.assertEqual(err, "")
+                self.assertIs(json.loads(out)["valid"], rc == 0)
+
     # ---- exit status 2: not a block, not a frame ---------------------------
 
     def test_corrupted_checksum(self):
