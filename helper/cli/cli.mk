@@ -6,19 +6,20 @@
 #   make check-cli  the CLI tests (tests/cli/), part of `make check`
 
 CLI_SRCS := $(wildcard helper/cli/*.c)
-CLI_HDRS := $(wildcard helper/cli/*.h)
 CLI_LIBS := -ljson-c -lnettle
 CNID_CLI := $(BUILD)/cnid
 CNID_CLI_SAN := $(BUILD)/san/cnid
+# Objects compile through lib.mk's generic $(BUILD)/obj/%.o and
+# $(BUILD)/san/obj/%.o rules (same flags, per-file dependency files).
+CLI_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+CLI_OBJS_SAN := $(patsubst %.c,$(BUILD)/san/obj/%.o,$(CLI_SRCS))
 
-$(CNID_CLI): $(CLI_SRCS) $(CLI_HDRS) $(LIBCNID)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Ihelper/cli -o $@ $(CLI_SRCS) $(LIBCNID) $(CLI_LIBS)
+$(CNID_CLI): $(CLI_OBJS) $(LIBCNID)
+	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBCNID) $(CLI_LIBS)
 
 # ASan+UBSan build: check-cli runs the CLI tests against it too.
-$(CNID_CLI_SAN): $(CLI_SRCS) $(CLI_HDRS) $(LIBCNID_SAN)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SAN_FLAGS) -Ihelper/cli -o $@ $(CLI_SRCS) $(LIBCNID_SAN) $(CLI_LIBS)
+$(CNID_CLI_SAN): $(CLI_OBJS_SAN) $(LIBCNID_SAN)
+	$(CC) $(CFLAGS_ALL) -O1 $(SAN_FLAGS) -o $@ $(CLI_OBJS_SAN) $(LIBCNID_SAN) $(CLI_LIBS)
 
 ALL_TARGETS += $(CNID_CLI)
 
