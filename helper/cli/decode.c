@@ -69,30 +69,9 @@ static const char *const type_names_zh[_CNID_CARD_TYPE_MAX] = {
 	[CNID_CARD_FOREIGN_2023] = "外国人永久居留身份证 (2023)",
 };
 
-/* GB/T 2261.1 sex codes, with the JSON names the CLI prints. */
-static const struct {
-	char code;
-	const char *name, *name_zh;
-} sexes[] = {
-	{ '0', "unknown", "未知" },
-	{ '1', "male", "男" },
-	{ '2', "female", "女" },
-	{ '9', "unspecified", "未说明" },
-};
-
 static void json_putp(json_object **o)
 {
 	json_object_put(*o);
-}
-
-static int sex_index(const char *code)
-{
-	if (!code[0] || code[1])
-		return -1;
-	for (size_t i = 0; i < sizeof(sexes) / sizeof(sexes[0]); i++)
-		if (sexes[i].code == code[0])
-			return (int)i;
-	return -1;
 }
 
 /* "YYYYMMDD" -> "YYYY-MM-DD"; 长期 -> long_term; anything else unchanged. */
@@ -279,14 +258,14 @@ static void add_int(json_object *o, const char *key, int value)
 
 static void json_field(json_object *o, const struct cnid_card *card, enum cnid_field f)
 {
+	const struct cnid_sex *sex;
 	const char *s = card->field[f];
 	char date[11];
-	int i;
 
 	switch (f) {
 	case CNID_F_SEX:
-		i = sex_index(s);
-		add_str(o, "sex", i < 0 ? NULL : sexes[i].name);
+		sex = cnid_sex_lookup(s);
+		add_str(o, "sex", sex ? sex->name : NULL);
 		add_str(o, cnid_field_name(f), s); /* "sex_code" */
 		break;
 	case CNID_F_NATION: {
@@ -411,7 +390,6 @@ static void human_field(const struct cnid_card *card, enum cnid_field f)
 {
 	const char *s = card->field[f];
 	char date[11];
-	int i;
 
 	if (f == CNID_F_LINK && !s[0])
 		return;
@@ -419,11 +397,12 @@ static void human_field(const struct cnid_card *card, enum cnid_field f)
 		return;
 	label(field_labels[f].zh, field_labels[f].en);
 	if (f == CNID_F_SEX) {
-		i = sex_index(s);
-		if (i < 0)
-			printf("'%s' (not a sex code)\n", s);
+		const struct cnid_sex *sex = cnid_sex_lookup(s);
+
+		if (sex)
+			printf("%s %s (%s)\n", sex->name_zh, sex->name, s);
 		else
-			printf("%s %s (%s)\n", sexes[i].name_zh, sexes[i].name, s);
+			printf("'%s' (not a sex code)\n", s);
 	} else if (f == CNID_F_NATION) {
 		const struct cnid_nation *n = cnid_nation_lookup(s);
 

@@ -238,6 +238,15 @@ bool cnid_date_valid(int year, int month, int day);
 /* Code tables                                                         */
 /* ------------------------------------------------------------------ */
 
+/* GB/T 2261.1 sex codes (sex.c): "0" unknown, "1" male, "2" female, "9" unspecified. */
+struct cnid_sex {
+	const char *code;      /* "1" */
+	const char *name;      /* "male": the name `cnid decode --json` prints */
+	const char *name_zh;   /* "男" */
+};
+/* NULL for anything that is not exactly one of the codes. */
+const struct cnid_sex *cnid_sex_lookup(const char *code);
+
 struct cnid_nation {
 	const char *code;      /* "01" */
 	const char *name_zh;   /* "汉" */
