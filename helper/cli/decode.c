@@ -207,7 +207,7 @@ static int decode_frame(const uint8_t *buf, size_t len, struct decoded *d, char 
 	if (r < 0 && r != -EREMOTEIO)
 		r = cnid_decode_read(&resp, true, &rd);
 	if (r == -EREMOTEIO) {
-		snprintf(msg, msg_size, "reader replied with status 0x%02x: %s", resp.sw3,
+		snprintf(msg, msg_size, "reader replied with status 0x%02X: %s", resp.sw3,
 			 cnid_status_message(resp.sw3));
 		return r;
 	}
