@@ -498,7 +498,7 @@ static void print_human(const struct decoded *d)
 		printf("WLT, %zu bytes, sha256 %s\n", d->photo_len, sha);
 	}
 	human_fingerprints(d);
-	label("校验", "Validity");
+	label("校验", "Check");
 	if (d->v.valid)
 		printf("有效 valid\n");
 	else

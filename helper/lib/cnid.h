@@ -354,7 +354,7 @@ const char *cnid_issue_name(enum cnid_issue_code c);
 
 struct cnid_issue {
 	enum cnid_issue_code code;
-	enum cnid_field field;
+	enum cnid_field field;  /* _CNID_F_MAX when about no single field (unknown_card_type) */
 };
 
 #define CNID_MAX_ISSUES 24
@@ -375,6 +375,7 @@ int cnid_card_validate(const struct cnid_card *card, const struct cnid_date *tod
 bool cnid_validation_has(const struct cnid_validation *v, enum cnid_issue_code c, bool warning);
 
 /* Check characters (exposed for tests and the encoder of sample cards). */
+/* Reads the first 17 characters (a whole 18-character number is fine). */
 char cnid_mod11_2_check(const char *digits17);  /* '0'..'9' or 'X'; 0 if not 17 digits */
 int cnid_icao_731_check(const char *s, size_t n); /* '0'..'9', or -EINVAL on a bad char */
 
@@ -396,6 +397,25 @@ int cnid_icao_731_check(const char *s, size_t n); /* '0'..'9', or -EINVAL on a b
  *                            including the check digit)
  * Keys are cnid_field_name() names plus photo_seed, fingerprints,
  * fp_finger_1/2, fp_quality_1/2.  Unknown keys: -EINVAL, line number in *ret_line.
+ * Details:
+ * - '#' starts a comment only at the start of a line (values keep any '#');
+ *   spaces around keys and values are dropped; a key may appear once.
+ * - "sex" is an alias of "sex_code" and also takes male/female/unknown/
+ *   unspecified; dates take YYYYMMDD or YYYY-MM-DD; valid_until takes
+ *   长期 or "long-term".
+ * - number = auto uses: resident/permit "region" (6-digit address code,
+ *   default 110101 / 810000) + birth_date + "sequence" (3 digits, default
+ *   001 for men, 002 for women, 000 otherwise) + MOD 11-2; 2023 foreign
+ *   '9' + "province" (default 11) + ISO numeric of nationality + birth_date
+ *   + sequence + MOD 11-2; 2017 foreign nationality + province + "city"
+ *   (default 00) + YYMMDD + sequence (1 digit) + 7-3-1.
+ * - Default: a photo with seed 0 (photo_seed = none for none), no
+ *   fingerprints; fp_finger_N takes a code (0x0C) or a name (right_index).
+ * Errors: -EINVAL (syntax, unknown or repeated key, a field the card type
+ * lacks, a bad value), -EMSGSIZE (a value does not fit its field),
+ * -EILSEQ (invalid UTF-8); *ret_line is the offending line, 0 when the
+ * whole description is at fault (no type) or on success.  *ret is untouched
+ * on failure.
  */
 struct cnid_card_desc {
 	struct cnid_card card;
