@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# /lib/cnid-vm.sh: helpers for the scenarios of the QEMU rig (busybox sh).
+# Source it first: `. /lib/cnid-vm.sh`.  The contract is tests/vm/README.md.
+
+: "${CNID_VM_UDCS:=2}"
+: "${CNID_VM_STRESS:=0}"
+: "${CNID_TEST_DIR:=/usr/share/cnid-test}"
+: "${CNID_VM_TMP:=/tmp}"
+CNID_MODULE=/lib/modules/cnid.ko
+CNID_GADGETS=/sys/kernel/config/usb_gadget
+_cnid_failed=0
+
+# Result lines (see README): one word names, a free-text reason.
+cnid_pass() { echo "TEST $1 PASS"; }
+cnid_skip() {
+	_n=$1
+	shift
+	echo "TEST $_n SKIP $*"
+}
+cnid_fail() {
+	_n=$1
+	shift
+	echo "TEST $_n FAIL ${*:-failed}"
+	_cnid_failed=1
+}
+# cnid_check NAME CMD...: PASS when CMD succeeds.
+cnid_check() {
+	_n=$1
+	shift
+	if "$@"; then
+		cnid_pass "$_n"
+	else
+		cnid_fail "$_n" "exit $? from: $*"
+	fi
+}
+# cnid_finish: the scenario's exit status (1 when anything failed).
+cnid_finish() { exit "$_cnid_failed"; }
+cnid_failed() { [ "$_cnid_failed" != 0 ]; }
+
+# cnid_kmsg TEXT: a marker line in the kernel log.
+cnid_kmsg() { echo "cnid-vm: $*" >/dev/kmsg 2>/dev/null || true; }
+
+# cnid_iterations NORMAL STRESS: how many times to loop.
+cnid_iterations() {
+	case $CNID_VM_STRESS in
+	'' | 0) echo "$1" ;;
+	1) echo "$2" ;;
+	*) echo "$CNID_VM_STRESS" ;;
+	esac
+}
+
+# cnid_wait_for TIMEOUT_S CMD...: poll CMD every 0.1 s until it succeeds.
+cnid_wait_for() {
+	_t=$(($1 * 10))
+	shift
+	while [ "$_t" -gt 0 ]; do
+		"$@" && return 0
+		usleep 100000
+		_t=$((_t - 1))
+	done
+	"$@"
+}
+
+# The module: present in the image when kmod/ had sources.
+cnid_have_module() { [ -f "$CNID_MODULE" ]; }
+cnid_module_loaded() { grep -q '^cnid ' /proc/modules; }
+cnid_load() {
+	cnid_have_module || {
+		echo "cnid_load: no $CNID_MODULE in this image" >&2
+		return 1
+	}
+	cnid_module_loaded && return 0
+	insmod "$CNID_MODULE" "$@"
+}
+cnid_unload() {
+	cnid_module_loaded || return 0
+	rmmod cnid
+}
+
+# UDCs of dummy_hcd, and the first one no gadget is bound to.
+cnid_udcs() { ls /sys/class/udc 2>/dev/null; }
+cnid_free_udc() {
+	for _u in $(cnid_udcs); do
+		if ! cat "$CNID_GADGETS"/*/UDC 2>/dev/null | grep -qx "$_u"; then
+			echo "$_u"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# cnid_gadget_cleanup: unbind and remove every configfs gadget and unmount
+# every functionfs; the state every scenario starts from.  Kill the
+# FunctionFS programs first (the runner does, between scenarios).
+cnid_gadget_cleanup() {
+	_rc=0
+	for _g in "$CNID_GADGETS"/*/; do
+		[ -d "$_g" ] || continue
+		[ -n "$(cat "$_g/UDC" 2>/dev/null)" ] && { echo "" >"$_g/UDC" || _rc=1; }
+		for _l in "$_g"configs/*/* "$_g"os_desc/*; do
+			[ -L "$_l" ] && rm -f "$_l"
+		done
+	done
+	awk '$3 == "functionfs" { print $2 }' /proc/mounts |
+		while read -r _m; do umount "$_m" || umount -l "$_m"; done
+	for _g in "$CNID_GADGETS"/*/; do
+		[ -d "$_g" ] || continue
+		for _d in "$_g"configs/*/strings/*/ "$_g"configs/*/ "$_g"functions/*/ \
+			"$_g"strings/*/; do
+			[ -d "$_d" ] && { rmdir "$_d" 2>/dev/null || _rc=1; }
+		done
+		rmdir "$_g" || _rc=1
+	done
+	return "$_rc"
+}

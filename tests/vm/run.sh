@@ -1,0 +1,311 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The QEMU rig's host driver: for each kernel of tests/vm/kernels/*.conf,
+# build cnid.ko against its headers, build the initramfs, boot it under
+# qemu-system-x86_64, run the scenarios, judge the results and the kernel
+# log.  Usage and the contract: tests/vm/README.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VMDIR=$ROOT/tests/vm
+VM_LIB_SH=$VMDIR/lib.sh
+# shellcheck source=tests/vm/lib.sh
+. "$VM_LIB_SH"
+cd "$ROOT"
+BUILD=${BUILD:-build}
+OUT=$ROOT/$BUILD/vm
+
+usage() {
+	sed -n 's/^`run.sh` options: //p' "$VMDIR/README.md" >&2
+	cat >&2 <<-EOF
+	usage: tests/vm/run.sh [--kernel K]... [--only PREFIX]... [--stress [N]] [--udcs N]
+	       [--timeout S] [--scenario-timeout S] [--accel tcg|kvm|auto] [--smp N]
+	       [--mem MB] [--append ARGS] [--keep-going] [--no-module] [--shell] [-v]
+	       tests/vm/run.sh --list-kernels
+	EOF
+	exit 2
+}
+
+kernels=() only=() stress=${CNID_VM_STRESS:-0} udcs=${VM_UDCS:-2}
+host_timeout=${VM_TIMEOUT:-} stimeout=${VM_SCENARIO_TIMEOUT:-120}
+accel=${VM_ACCEL:-auto} smp=${VM_SMP:-2} mem=${VM_MEM:-768} append=${VM_APPEND:-}
+verbose=0 keep_going=1 no_module=0 shell=0 list=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernels+=("$2"); shift ;;
+	--kernel=*) kernels+=("${1#*=}") ;;
+	--only) only+=("$2"); shift ;;
+	--only=*) only+=("${1#*=}") ;;
+	--stress)
+		if [ $# -gt 1 ] && [[ $2 =~ ^[0-9]+$ ]]; then stress=$2; shift; else stress=1; fi ;;
+	--stress=*) stress=${1#*=} ;;
+	--udcs) udcs=$2; shift ;;
+	--timeout) host_timeout=$2; shift ;;
+	--scenario-timeout) stimeout=$2; shift ;;
+	--accel) accel=$2; shift ;;
+	--smp) smp=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--append) append="$append $2"; shift ;;
+	--keep-going) keep_going=1 ;;
+	--fail-fast) keep_going=0 ;;
+	--no-module) no_module=1 ;;
+	--shell) shell=1; verbose=1 ;;
+	--list-kernels) list=1 ;;
+	-v | --verbose) verbose=1 ;;
+	-h | --help) usage ;;
+	*) vm_log "run.sh: unknown argument $1"; usage ;;
+	esac
+	shift
+done
+[[ $udcs =~ ^[0-9]+$ ]] && [ "$udcs" -ge 1 ] || vm_die "--udcs wants a number >= 1"
+[[ $stress =~ ^[0-9]+$ ]] || vm_die "--stress wants a number"
+read -r -a guest_bins <<<"${VM_GUEST_BINS:-}"
+read -r -a guest_files <<<"${VM_GUEST_FILES:-}"
+
+# kernel_conf CONF: set the K* variables from one kernels/*.conf file.
+kernel_conf() {
+	KNAME= KVER= KIMAGE= KDIR= KPREPARE= KAPPEND= KBOOT=auto KDEFAULT=1
+	unset KMODDIR
+	KMODS="dummy_hcd libcomposite usb_f_fs softdog"
+	# shellcheck disable=SC1090
+	. "$1"
+	: "${KNAME:=$(basename "$1" .conf)}"
+	if [ -n "$KVER" ]; then
+		: "${KIMAGE:=/boot/vmlinuz-$KVER}"
+		: "${KDIR:=/lib/modules/$KVER/build}"
+		: "${KMODDIR=/lib/modules/$KVER}"
+	fi
+}
+
+confs=()
+for conf in "$VMDIR"/kernels/*.conf; do
+	kernel_conf "$conf"
+	if [ "$list" = 1 ]; then
+		printf '%-8s %-28s %s\n' "$KNAME" "${KVER:-(not installed)}" "$conf"
+		continue
+	fi
+	if [ ${#kernels[@]} -eq 0 ]; then
+		[ "${KDEFAULT:-1}" = 1 ] && confs+=("$conf")
+		continue
+	fi
+	for k in "${kernels[@]}"; do
+		if [ "$k" = "$KNAME" ] || [ "$k" = "$KVER" ] || [ "$k" = "$(basename "$conf" .conf)" ]; then
+			confs+=("$conf")
+			break
+		fi
+	done
+done
+[ "$list" = 1 ] && exit 0
+[ ${#confs[@]} -gt 0 ] || vm_die "no kernel selected (see --list-kernels)"
+
+# Scenarios and the guest's share of the host timeout.
+scen=()
+for f in "$VMDIR"/scenarios/*.sh; do
+	[ -f "$f" ] || continue
+	n=$(basename "$f" .sh)
+	if [ ${#only[@]} -gt 0 ]; then
+		ok=0
+		for p in $(printf '%s\n' "${only[@]}" | tr ',' ' '); do
+			case $n in "$p"*) ok=1 ;; esac
+		done
+		[ $ok = 1 ] || continue
+	fi
+	scen+=("$f")
+done
+[ ${#scen[@]} -gt 0 ] || vm_die "no scenario matches: ${only[*]:-(all)}"
+if [ -z "$host_timeout" ]; then
+	host_timeout=120
+	for f in "${scen[@]}"; do
+		key=timeout
+		[ "$stress" != 0 ] && key=stress-timeout
+		t=$(sed -n "s/^# cnid-vm:.*[[:space:]]$key=\([0-9][0-9]*\).*/\1/p" "$f" | head -n 1)
+		[ -n "$t" ] || { [ "$stress" != 0 ] && t=3600 || t=$stimeout; }
+		host_timeout=$((host_timeout + t + 5))
+	done
+fi
+
+# kmod/ is buildable once it has C sources and its kbuild file.
+have_module_sources() {
+	compgen -G "kmod/*.c" >/dev/null && { [ -f kmod/Kbuild ] || [ -f kmod/Makefile ]; }
+}
+
+# build_module KVER KDIR WORK: cnid.ko for that kernel, in a copy of the
+# sources (kbuild writes its objects next to them).  Prints the .ko path.
+build_module() {
+	local kver=$1 kdir=$2 work=$3
+	mkdir -p "$work/src"
+	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.cmd' \
+		--exclude='*.mod*' --exclude='modules.order' --exclude='Module.symvers' \
+		--filter='protect *.o' --filter='protect *.ko' --filter='protect .*.cmd' \
+		--filter='protect *.mod' --filter='protect *.mod.c' --filter='protect modules.order' \
+		--filter='protect Module.symvers' \
+		Kbuild kmod "$work/src/"
+	if ! make -C "$kdir" M="$work/src" -j"$(nproc)" modules >"$work/module-build.log" 2>&1; then
+		vm_log "vm $kver: building cnid.ko failed:"
+		cat "$work/module-build.log" >&2
+		return 1
+	fi
+	find "$work/src" -name cnid.ko | head -n 1
+}
+
+# build_initrd KVER WORK KO: base (cached) + overlay, concatenated.
+build_initrd() {
+	local kver=$1 work=$2 ko=$3 key base ov f
+	key=$(hash_files $(base_inputs "$kver" "$KMODDIR" "$KMODS" | sort -u))
+	base=$work/base-$key.cpio
+	if [ ! -f "$base" ]; then
+		rm -f "$work"/base-*.cpio
+		mk_base "$work/base" "$kver" "$KMODDIR" "$KMODS" "$base.tmp"
+		mv "$base.tmp" "$base"
+		rm -rf "$work/base"
+	fi
+	ov=$work/overlay
+	rm -rf "$ov"
+	mkdir -p "$ov/lib/modules" "$ov/usr/bin" "$ov/usr/share/cnid-test" "$ov/scenarios" \
+		"$ov/etc/udev/rules.d"
+	install -m 755 "$VMDIR/guest/init" "$ov/init"
+	install -m 644 "$VMDIR/guest/cnid-vm.sh" "$ov/lib/cnid-vm.sh"
+	install -m 644 "$VMDIR/guest/cnid-vm-runner.sh" "$ov/lib/cnid-vm-runner.sh"
+	cp "$VMDIR"/guest/etc/* "$ov/etc/"
+	cp "$VMDIR/guest/99-cnid-vm-rig.rules" "$ov/etc/udev/rules.d/"
+	for f in udev-rules/*.rules; do
+		[ -f "$f" ] && cp "$f" "$ov/etc/udev/rules.d/"
+	done
+	for f in "${scen[@]}"; do
+		install -m 755 "$f" "$ov/scenarios/"
+	done
+	[ -n "$ko" ] && install -m 644 "$ko" "$ov/lib/modules/cnid.ko"
+	for f in "${guest_bins[@]}"; do
+		[ -f "$f" ] || vm_die "VM_GUEST_BINS: $f does not exist (build it first)"
+		if ! file -L "$f" | grep -q -E 'statically linked|static-pie linked'; then
+			vm_die "VM_GUEST_BINS: $f is not statically linked"
+		fi
+		install -m 755 "$f" "$ov/usr/bin/"
+	done
+	for f in "${guest_files[@]}"; do
+		[ -f "$f" ] || vm_die "VM_GUEST_FILES: $f does not exist"
+		cp -p "$f" "$ov/usr/share/cnid-test/"
+	done
+	mk_cpio "$ov" "$work/overlay.cpio"
+	# the top-level Makefile includes every *.d under build/: no rules.d here
+	rm -rf "$ov"
+	cat "$base" "$work/overlay.cpio" >"$work/initrd.cpio"
+}
+
+# boot KVER WORK MODE(pvh|bzimage): run the guest; console.log, results.log.
+boot() {
+	local kver=$1 work=$2 mode=$3 kernel cmdline a
+	kernel=$KIMAGE
+	[ "$mode" = pvh ] && kernel=$work/vmlinux
+	a=$ACCEL
+	cmdline="console=ttyS0 printk.time=1 panic=-1 oops=panic softlockup_panic=1"
+	cmdline+=" hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=30 slub_debug=FZPU"
+	cmdline+=" mitigations=off tsc=reliable no_timer_check 8250.nr_uarts=2"
+	cmdline+=" cnidvm_kver=$kver cnidvm_udcs=$udcs cnidvm_stress=$stress cnidvm_timeout=$stimeout cnidvm_shell=$shell"
+	if [ ${#only[@]} -gt 0 ]; then
+		cmdline+=" cnidvm_only=$(printf '%s,' "${only[@]}" | sed 's/,$//')"
+	fi
+	cmdline+=" $KAPPEND $append"
+	local qemu=(qemu-system-x86_64 -accel "$a" -m "$mem" -smp "$smp" -nodefaults
+		-no-user-config -display none -no-reboot
+		-kernel "$kernel" -initrd "$work/initrd.cpio" -append "$cmdline")
+	[ "$a" = kvm ] && qemu+=(-cpu host)
+	if [ "$shell" = 1 ]; then
+		qemu+=(-serial mon:stdio -serial "file:$work/results.log")
+		timeout --foreground "$host_timeout" "${qemu[@]}" | tee "$work/console.log" || true
+		return
+	fi
+	qemu+=(-serial stdio -serial "file:$work/results.log")
+	printf '%q ' "${qemu[@]}" >"$work/qemu-cmd"
+	if [ "$verbose" = 1 ]; then
+		timeout "$host_timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$work/console.log" || true
+	else
+		timeout "$host_timeout" "${qemu[@]}" </dev/null >"$work/console.log" 2>&1 || true
+	fi
+}
+
+run_kernel() {
+	local conf=$1 work ko= mode t0 t1 wall
+	kernel_conf "$conf"
+	if [ -n "$KPREPARE" ]; then
+		eval "$KPREPARE" || { echo "vm $KNAME: preparing the kernel failed"; return 1; }
+		kernel_conf "$conf"
+	fi
+	if [ -z "$KVER" ] || [ ! -f "$KIMAGE" ]; then
+		echo "vm $KNAME: kernel not installed (tools/install-deps.sh vm): 0 passed, 1 failed"
+		echo "0 1 0" >"$OUT/$KNAME.counts"
+		return 1
+	fi
+	work=$OUT/$KVER
+	mkdir -p "$work"
+	rm -f "$work/console.log" "$work/results.log"
+	if [ "$no_module" = 0 ] && have_module_sources; then
+		ko=$(build_module "$KVER" "$KDIR" "$work") || {
+			echo "vm $KVER: 0 passed, 1 failed (cnid.ko does not build)"
+			echo "0 1 0" >"$OUT/$KNAME.counts"
+			return 1
+		}
+		[ -n "$ko" ] || { vm_log "vm $KVER: make produced no cnid.ko"; return 1; }
+	elif [ "$no_module" = 0 ]; then
+		echo "vm $KVER: kmod/ has no sources (or no kmod/Kbuild) yet: no cnid.ko in the image"
+	fi
+	build_initrd "$KVER" "$work" "$ko"
+
+	mode=bzimage
+	if [ "$KBOOT" != bzimage ]; then
+		local key
+		key=$(hash_files "$KIMAGE")
+		if [ ! -f "$work/vmlinux" ] || [ "$(cat "$work/vmlinux.key" 2>/dev/null)" != "$key" ]; then
+			rm -f "$work/vmlinux" "$work/pvh-broken"
+			if extract_vmlinux "$KIMAGE" "$work/vmlinux"; then
+				echo "$key" >"$work/vmlinux.key"
+			fi
+		fi
+		[ -f "$work/vmlinux" ] && [ ! -f "$work/pvh-broken" ] && mode=pvh
+		[ "$KBOOT" = pvh ] && [ "$mode" != pvh ] && vm_log "vm $KVER: no ELF vmlinux, booting the bzImage"
+	fi
+	[ "$verbose" = 1 ] && vm_log "vm $KVER: booting ($mode, $ACCEL, timeout ${host_timeout}s)"
+	t0=$(date +%s.%N)
+	boot "$KVER" "$work" "$mode"
+	t1=$(date +%s.%N)
+	if [ "$mode" = pvh ] && ! grep -q '^CNID-VM-BOOT' "$work/results.log" 2>/dev/null &&
+		! grep -q 'Linux version' "$work/console.log"; then
+		vm_log "vm $KVER: the ELF vmlinux (PVH) did not boot; retrying with the bzImage"
+		touch "$work/pvh-broken"
+		mode=bzimage
+		t0=$(date +%s.%N)
+		boot "$KVER" "$work" "$mode"
+		t1=$(date +%s.%N)
+	fi
+	wall=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
+	"$VMDIR/verdict.sh" --label "vm $KVER" --wall "$wall" --boot "$mode/$ACCEL" \
+		--counts "$OUT/$KNAME.counts" "$work/console.log" "$work/results.log"
+}
+
+mkdir -p "$OUT"
+if [ "$accel" = auto ]; then
+	kernel_conf "${confs[0]}"
+	ACCEL=$(probe_accel "$KIMAGE" "$OUT/accel")
+else
+	ACCEL=$accel
+fi
+[ "$stress" != 0 ] && echo "vm: stress mode, CNID_VM_STRESS=$stress"
+rc=0
+for conf in "${confs[@]}"; do
+	rm -f "$OUT/$(kernel_conf "$conf"; echo "$KNAME").counts"
+	if ! run_kernel "$conf"; then
+		rc=1
+		[ "$keep_going" = 1 ] || break
+	fi
+done
+total_p=0 total_f=0 total_s=0
+for conf in "${confs[@]}"; do
+	kernel_conf "$conf"
+	[ -f "$OUT/$KNAME.counts" ] || continue
+	read -r p f s <"$OUT/$KNAME.counts"
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+done
+[ "$total_f" -gt 0 ] && rc=1
+[ "$total_s" -gt 0 ] && echo "vm: $total_s skipped"
+echo "$total_p passed, $total_f failed"
+exit $rc

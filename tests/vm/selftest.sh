@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest.sh: host-only tests of the rig's judges, no QEMU needed:
+#  - check-log.sh trips on every kind of kernel report (canned log lines)
+#    and stays quiet on a clean boot log;
+#  - verdict.sh fails on a FAIL line, a missing completion marker, a report
+#    only in the final dmesg dump, and counts PASS/FAIL/SKIP right;
+#  - the guest's scenario runner (guest/cnid-vm-runner.sh, under busybox sh)
+#    turns a timeout, a bare non-zero exit and a silent scenario into FAIL
+#    lines, and does not hang on a scenario that leaves a daemon behind.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { echo "TEST vm-selftest.$1 PASS"; pass=$((pass + 1)); }
+ko() { echo "TEST vm-selftest.$1 FAIL $2"; fail=$((fail + 1)); }
+
+# --- check-log.sh -----------------------------------------------------
+reports=(
+	'BUG: unable to handle page fault for address: ffff888003a1c000'
+	'BUG: KASAN: slab-use-after-free in cnid_read+0x1d/0x200 [cnid]'
+	'BUG kmalloc-128 (Tainted: G           OE     ): Poison overwritten'
+	'BUG kmalloc-64 (Not tainted): Right Redzone overwritten'
+	'BUG kmalloc-96 (Tainted: G  O): Object padding overwritten'
+	'kernel BUG at drivers/usb/core/urb.c:123!'
+	'WARNING: CPU: 1 PID: 213 at drivers/usb/core/urb.c:503 usb_submit_urb+0x1ec/0x5a0'
+	'Oops: 0000 [#1] PREEMPT SMP NOPTI'
+	'general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1]'
+	'INFO: task cnid-test:321 blocked for more than 30 seconds.'
+	'watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:34]'
+	'Kernel panic - not syncing: hung_task: blocked tasks'
+	'WARNING: possible circular locking dependency detected'
+	'UBSAN: array-index-out-of-bounds in kmod/xfer.c:99:7'
+	'kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'
+	'BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580'
+	'list_del corruption. prev->next should be ffff8880035c2e48, but was dead000000000100'
+	'refcount_t: underflow; use-after-free.'
+	'Call Trace:'
+	'softdog: Initiating panic'
+)
+i=0
+for r in "${reports[@]}"; do
+	i=$((i + 1))
+	printf '[    1.000000] usb 1-1: new full-speed USB device\n[   12.345678] %s\n' "$r" >"$tmp/log"
+	if out=$("$here/check-log.sh" "$tmp/log") || ! grep -qF "$r" <<<"$out"; then
+		ko "check-log.trips.$i" "missed: $r"
+	else
+		ok "check-log.trips.$i"
+	fi
+done
+# A report that starts in the middle of a line a program was writing.
+printf 'TEST emu.read PASS[   12.345678] BUG: unable to handle page fault\n' >"$tmp/log"
+if "$here/check-log.sh" "$tmp/log" >/dev/null; then ko check-log.midline "missed"; else ok check-log.midline; fi
+# dmesg dump with CRLF line ends (serial)
+printf '[   12.345678] WARNING: CPU: 0 PID: 1 at x\r\n' >"$tmp/log"
+if "$here/check-log.sh" "$tmp/log" >/dev/null; then ko check-log.crlf "missed"; else ok check-log.crlf; fi
+# A clean log: command line options, rig markers, user-space words.
+cat >"$tmp/clean" <<'EOF'
+[    0.000000] Command line: console=ttyS0 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 slub_debug=FZPU
+[    0.000000] Kernel command line: console=ttyS0 hung_task_panic=1
+[    0.000000] Unknown kernel command line parameters "cnidvm_only=20-kmod-oops", will be passed to user space.
+[    3.774491] softdog: initialized. soft_noboot=0 soft_margin=120 sec soft_panic=1 (nowayout=0)
+[    4.000000] cnid: loading out-of-tree module taints kernel.
+[    4.000001] cnid: module verification failed: signature and/or required key missing - tainting kernel
+[    7.295112] cnid-vm: scenario 20-kmod-Oops-and-BUG: start
+[    8.100000] usb 1-1: USB disconnect, device number 2
+TEST kmod.warning-free PASS
+WARNING: this line has no timestamp, user space wrote it
+EOF
+if out=$("$here/check-log.sh" "$tmp/clean"); then ok check-log.clean; else ko check-log.clean "false alarm: $out"; fi
+
+# --- verdict.sh ---------------------------------------------------------
+mkres() { # name, then lines
+	local f=$tmp/$1.res
+	shift
+	printf '%s\n' "$@" >"$f"
+}
+good=("CNID-VM-BOOT uptime=3.1 kernel=x" "CNID-VM-READY uptime=5.0 udcs=2"
+	"TEST a PASS" "TEST b SKIP no module" "TEST c PASS"
+	"CNID-VM-SUMMARY passed=2 failed=0 skipped=1"
+	"CNID-VM-DMESG-BEGIN" "[    1.000000] usb 1-1: hello" "TEST fake FAIL inside dmesg" "CNID-VM-DMESG-END"
+	"CNID-VM-DONE uptime=9.0")
+verdict() { "$here/verdict.sh" --counts "$tmp/counts" "$tmp/clean" "$tmp/$1.res" >"$tmp/verdict.out" 2>&1; }
+mkres good "${good[@]}"
+if verdict good && [ "$(cat "$tmp/counts")" = "2 0 1" ]; then
+	ok verdict.good
+else
+	ko verdict.good "$(cat "$tmp/counts" "$tmp/verdict.out")"
+fi
+mkres failed "${good[@]:0:2}" "TEST a FAIL wrong reply" "${good[@]:3}"
+if ! verdict failed && [ "$(cat "$tmp/counts")" = "1 1 1" ] && grep -q 'TEST a FAIL' "$tmp/verdict.out"; then
+	ok verdict.fail-line
+else
+	ko verdict.fail-line "$(cat "$tmp/counts")"
+fi
+mkres nomarker "${good[@]:0:5}"
+if ! verdict nomarker && grep -q 'no completion marker' "$tmp/verdict.out"; then
+	ok verdict.no-marker
+else
+	ko verdict.no-marker "accepted a run without its completion marker"
+fi
+mkres dmesgwarn "${good[@]:0:7}" "[    9.100000] WARNING: CPU: 0 PID: 9 at kmod/x.c:1 f+0x1/0x2" "${good[@]:8}"
+if ! verdict dmesgwarn && grep -q 'kernel log reports' "$tmp/verdict.out"; then
+	ok verdict.dmesg-report
+else
+	ko verdict.dmesg-report "missed a WARNING in the final dmesg"
+fi
+: >"$tmp/empty.res"
+if ! verdict empty; then ok verdict.empty; else ko verdict.empty "accepted an empty run"; fi
+
+# --- the guest runner, under busybox sh -------------------------------------
+if command -v busybox >/dev/null; then
+	sc=$tmp/scenarios
+	mkdir -p "$sc"
+	printf '#!/bin/sh\necho "TEST one.a PASS"\necho "TEST one.b SKIP nothing to do"\n' >"$sc/01-pass.sh"
+	printf '#!/bin/sh\necho doing things\nexit 3\n' >"$sc/02-exit.sh"
+	printf '#!/bin/sh\n# cnid-vm: timeout=1\necho "TEST hang.start PASS"\nsleep 30\n' >"$sc/03-hang.sh"
+	printf '#!/bin/sh\necho chatter only\n' >"$sc/04-silent.sh"
+	printf '#!/bin/sh\n(sleep 30; echo late) &\necho "TEST daemon.left PASS"\n' >"$sc/05-daemon.sh"
+	printf '#!/bin/sh\necho "TEST x.y FAIL bad reply"\nexit 1\n' >"$sc/06-fail.sh"
+	cat >"$tmp/host-runner.sh" <<EOF
+RES=$tmp/runner.res stress=0 tdefault=20 only=
+passed=0 failed=0 skipped=0
+CNID_VM_HOST_TEST=1 CNID_VM_RUNDIR=$tmp/run
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+feed() { :; }
+. $here/guest/cnid-vm.sh
+cnid_kmsg() { :; }
+. $here/guest/cnid-vm-runner.sh
+for f in $sc/*.sh; do run_scenario "\$f"; done
+echo "COUNTS \$passed \$failed \$skipped"
+EOF
+	start=$(date +%s)
+	timeout 60 busybox sh "$tmp/host-runner.sh" >"$tmp/runner.out" 2>&1
+	took=$(($(date +%s) - start))
+	expect="TEST one.a PASS
+TEST one.b SKIP nothing to do
+TEST 02-exit FAIL exit 3
+TEST hang.start PASS
+TEST 03-hang FAIL timeout after 1s
+TEST 04-silent FAIL no-result
+TEST daemon.left PASS
+TEST x.y FAIL bad reply"
+	if [ "$(cat "$tmp/runner.res" 2>/dev/null)" = "$expect" ] &&
+		grep -q '^COUNTS 3 4 1$' "$tmp/runner.out"; then
+		ok runner.synthesis
+	else
+		ko runner.synthesis "got: $(tr '\n' '|' <"$tmp/runner.res" 2>/dev/null) $(tail -3 "$tmp/runner.out" | tr '\n' '|')"
+	fi
+	if [ "$took" -lt 15 ]; then ok runner.no-hang; else ko runner.no-hang "took ${took}s"; fi
+else
+	echo "TEST vm-selftest.runner SKIP busybox not installed"
+fi
+
+echo "vm-selftest: $pass passed, $fail failed"
+[ "$fail" = 0 ]

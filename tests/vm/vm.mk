@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The QEMU rig (tests/vm/README.md).  Other fragments add guest content:
+#   VM_GUEST_BINS  += static binaries      -> /usr/bin/ in the guest
+#   VM_GUEST_FILES += data files, scripts  -> /usr/share/cnid-test/
+# and scenarios as tests/vm/scenarios/NN-name.sh.
+#   make vmcheck                    all kernels, all scenarios (in make check)
+#   make vmcheck VM_ARGS="--kernel 6.12 --only 10-emu -v"
+#   make vmstress [VM_STRESS=N]     scenarios loop (CNID_VM_STRESS=1 or N)
+#   make vm-selftest                the log checker and result parser, no QEMU
+
+VM_GUEST_BINS ?=
+VM_GUEST_FILES ?=
+VM_ARGS ?=
+VM_STRESS ?= 1
+
+.PHONY: vmcheck vmstress vm-selftest vm-guest
+
+# Guest content is built by a sub-make: fragments included after this one
+# append to VM_GUEST_BINS too late for a prerequisite list, not for a recipe.
+vm-guest:
+	@set -e; t='$(strip $(VM_GUEST_BINS) $(VM_GUEST_FILES))'; \
+	if [ -n "$$t" ]; then $(MAKE) --no-print-directory $$t; fi
+
+vm-selftest:
+	@mkdir -p $(BUILD)/vm
+	@tests/vm/selftest.sh >$(BUILD)/vm/selftest.log 2>&1 || \
+		{ cat $(BUILD)/vm/selftest.log; exit 1; }
+	@tail -n 1 $(BUILD)/vm/selftest.log
+
+vmcheck: vm-selftest vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/vm/run.sh $(VM_ARGS)
+
+vmstress: vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/vm/run.sh --stress $(VM_STRESS) $(VM_ARGS)
+
+CHECK_TARGETS += vmcheck
