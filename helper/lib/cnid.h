@@ -59,6 +59,7 @@ struct cnid_parser {
 	uint64_t garbage;       /* bytes discarded before preambles, cumulative */
 	uint64_t resyncs;       /* times the parser had to hunt for a preamble */
 	size_t skipped;         /* garbage bytes since the last frame, error or finish */
+	size_t replay_off, replay_len; /* buf bytes of a rejected frame still to re-examine */
 	enum cnid_frame_error error;  /* details of the last error */
 	uint16_t err_len;       /* LEN seen, for TOO_LONG/TOO_SHORT */
 	uint8_t err_got;        /* CHK received, for CHECKSUM */
@@ -75,6 +76,10 @@ void cnid_parser_init_request(struct cnid_parser *p); /* request framing (min LE
  *   0  all input consumed, more is needed.
  *  <0  -errno from enum cnid_frame_error above; *ret_used bytes consumed;
  *      the parser has reset itself and can be fed again.
+ * After a rejected frame the parser re-examines the bytes it held from the
+ * first one after that frame's start (a good frame may hide there, e.g.
+ * when a byte was lost on the wire), so call it until it returns 0, with
+ * len 0 once the input is used up: it may return 1 or <0 with *ret_used 0.
  */
 int cnid_parser_feed(struct cnid_parser *p, const uint8_t *data, size_t len, size_t *ret_used);
 /* End of input: -ENODATA if inside a frame, -ENOMSG if only garbage was seen, else 0. */

@@ -68,6 +68,13 @@ static inline uint8_t frame_chk_computed(const uint8_t *frame, size_t total)
 /* ------------------------------------------------------------------ */
 /* Incremental parser                                                  */
 /* ------------------------------------------------------------------ */
+/*
+ * buf[0..have) holds the frame being assembled.  After a rejected frame,
+ * buf[replay_off..+replay_len) holds its bytes that may start the next
+ * frame; feed() runs them through the parser again before new input.
+ * Replayed bytes are read at or after the position they are written to,
+ * so the parser can assemble a frame in place from its own buffer.
+ */
 
 static void parser_restart(struct cnid_parser *p)
 {
@@ -78,13 +85,13 @@ static void parser_restart(struct cnid_parser *p)
 
 static void parser_init_min(struct cnid_parser *p, size_t min_len)
 {
-	/* buf is not cleared: only buf[0..have) is ever read */
-	p->have = 0;
-	p->need = 0;
+	/* buf is not cleared: only buf[0..have) and the replay range are read */
+	parser_restart(p);
 	p->min_len = min_len;
 	p->garbage = 0;
 	p->resyncs = 0;
-	p->skipped = 0;
+	p->replay_off = 0;
+	p->replay_len = 0;
 	p->error = CNID_FRAME_OK;
 	p->err_len = 0;
 	p->err_got = 0;
@@ -136,32 +143,42 @@ static void hunt_byte(struct cnid_parser *p, uint8_t b)
 	p->have = j; /* buf[0..j) already holds preamble[0..j) */
 }
 
+/* First offset >= 1 in b[0..n) where a preamble, or at the end a prefix of one, starts. */
+static size_t resync_point(const uint8_t *b, size_t n)
+{
+	for (size_t c = 1; c < n; c++) {
+		size_t k = n - c < CNID_PREAMBLE_LEN ? n - c : CNID_PREAMBLE_LEN;
+
+		if (!memcmp(b + c, cnid_preamble, k))
+			return c;
+	}
+	return n;
+}
+
+/* Reject the frame in buf[0..have): keep what may start the next one for replay. */
 static int parser_fail(struct cnid_parser *p, enum cnid_frame_error e)
 {
+	size_t c = resync_point(p->buf, p->have);
+
+	p->replay_off = c;
+	p->replay_len = p->have - c;
 	p->error = e;
 	parser_restart(p);
 	return cnid_frame_error_to_errno(e);
 }
 
-/* Header complete: bound LEN.  On a bad LEN only the preamble is dropped;
- * the two LEN bytes are hunted through again (they may start a preamble). */
+/* Header complete: bound LEN. */
 static int parser_header(struct cnid_parser *p)
 {
 	uint16_t len = get_len(p->buf);
 	enum cnid_frame_error e = len_check(len, p->min_len);
-	uint8_t tail[2];
-	int r;
 
-	if (e == CNID_FRAME_OK) {
-		p->need = (size_t)len + CNID_HDR_LEN;
-		return 0;
+	if (e != CNID_FRAME_OK) {
+		p->err_len = len;
+		return parser_fail(p, e);
 	}
-	p->err_len = len;
-	memcpy(tail, p->buf + LEN_OFF, sizeof(tail));
-	r = parser_fail(p, e);
-	for (size_t i = 0; i < sizeof(tail); i++)
-		hunt_byte(p, tail[i]);
-	return r;
+	p->need = (size_t)len + CNID_HDR_LEN;
+	return 0;
 }
 
 static int parser_body_done(struct cnid_parser *p)
@@ -178,13 +195,11 @@ static int parser_body_done(struct cnid_parser *p)
 	return 1;
 }
 
-int cnid_parser_feed(struct cnid_parser *p, const uint8_t *data, size_t len, size_t *ret_used)
+/* Run bytes through the state machine until a frame or an error. */
+static int parser_step(struct cnid_parser *p, const uint8_t *data, size_t len, size_t *ret_used)
 {
 	size_t i = 0, n;
 	int r = 0;
-
-	if (p->need && p->have == p->need)
-		parser_restart(p); /* the previous frame was delivered */
 
 	while (i < len) {
 		if (p->have == 0) {
@@ -212,7 +227,7 @@ int cnid_parser_feed(struct cnid_parser *p, const uint8_t *data, size_t len, siz
 		n = p->need - p->have;
 		if (n > len - i)
 			n = len - i;
-		memcpy(p->buf + p->have, data + i, n);
+		memmove(p->buf + p->have, data + i, n); /* may overlap when replaying */
 		p->have += n;
 		i += n;
 		if (p->have == p->need) {
@@ -220,13 +235,53 @@ int cnid_parser_feed(struct cnid_parser *p, const uint8_t *data, size_t len, siz
 			break;
 		}
 	}
+	*ret_used = i;
+	return r;
+}
+
+/* Re-examine kept bytes; returns like feed, consuming no input. */
+static int parser_replay(struct cnid_parser *p)
+{
+	while (p->replay_len) {
+		const uint8_t *src = p->buf + p->replay_off;
+		size_t len = p->replay_len, used;
+		int r;
+
+		p->replay_len = 0;
+		r = parser_step(p, src, len, &used);
+		if (p->replay_len) {
+			/* rejected again: the new keep range precedes the unread rest */
+			memmove(p->buf + p->replay_off + p->replay_len, src + used, len - used);
+		} else {
+			p->replay_off = (size_t)(src + used - p->buf);
+		}
+		p->replay_len += len - used;
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int cnid_parser_feed(struct cnid_parser *p, const uint8_t *data, size_t len, size_t *ret_used)
+{
+	size_t used = 0;
+	int r;
+
+	if (p->need && p->have == p->need)
+		parser_restart(p); /* the previous frame was delivered */
+	r = parser_replay(p);
+	if (r == 0 && len)
+		r = parser_step(p, data, len, &used);
 	if (ret_used)
-		*ret_used = i;
+		*ret_used = used;
 	return r;
 }
 
 int cnid_parser_finish(struct cnid_parser *p)
 {
+	/* Kept bytes nobody asked to re-examine (feed was not run to 0): garbage. */
+	discard(p, p->replay_len);
+	p->replay_len = 0;
 	if (p->need && p->have == p->need) {
 		parser_restart(p);
 		return 0;

@@ -155,6 +155,77 @@ static size_t build_stream(struct input *in, bool requests, uint8_t *out, size_t
 	return n;
 }
 
+static uint64_t digest(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001B3ull;
+	return h;
+}
+
+struct outcome {
+	uint64_t events;   /* digest of every frame and error, in order */
+	uint64_t garbage;
+	int finish;
+};
+
+/*
+ * Parse the stream in chunks (all of it at once when max_chunk is 0),
+ * feeding until the parser returns 0 with the input used up (it may return
+ * frames or errors from kept bytes with len 0).
+ */
+static struct outcome run(struct cnid_parser *p, bool requests, const uint8_t *s, size_t n,
+			  uint32_t rng, size_t max_chunk, bool decode)
+{
+	struct outcome o = { 0xCBF29CE484222325ull, 0, 0 };
+	size_t off = 0;
+	char msg[128];
+
+	if (requests)
+		cnid_parser_init_request(p);
+	else
+		cnid_parser_init(p);
+	for (;;) {
+		size_t chunk = n - off, used = 0;
+		int r;
+
+		rng ^= rng << 13;
+		rng ^= rng >> 17;
+		rng ^= rng << 5;
+		if (max_chunk && chunk > 1 + rng % max_chunk)
+			chunk = 1 + rng % max_chunk;
+		r = cnid_parser_feed(p, chunk ? s + off : NULL, chunk, &used);
+		CHECK(used <= chunk);
+		CHECK(p->have <= sizeof(p->buf));
+		CHECK(p->replay_off + p->replay_len <= sizeof(p->buf));
+		if (r == 1) {
+			CHECK(p->need >= CNID_HDR_LEN && p->need <= CNID_FRAME_MAX && p->have == p->need);
+			o.events = digest(o.events, p->buf, p->need);
+			if (decode && requests)
+				decode_request(p->buf, p->need);
+			else if (decode)
+				decode_response(p->buf, p->need);
+		} else if (r < 0) {
+			CHECK(p->error != CNID_FRAME_OK);
+			CHECK(cnid_frame_error_to_errno(p->error) == r);
+			cnid_parser_strerror(p, msg, sizeof(msg));
+			o.events = digest(o.events, msg, strlen(msg));
+		} else {
+			CHECK(used == chunk);
+			CHECK(p->replay_len == 0);
+		}
+		off += used;
+		if (r == 0 && off == n)
+			break;
+	}
+	o.garbage = p->garbage;
+	o.finish = cnid_parser_finish(p);
+	if (o.finish < 0)
+		cnid_parser_strerror(p, msg, sizeof(msg));
+	return o;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t built[4 * CNID_FRAME_MAX + 4096];
@@ -163,47 +234,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mode = take(&in);
 	bool requests = mode & 1;
 	const uint8_t *s = in.p;
-	size_t n = in.n, off = 0;
-	uint32_t rng = mode | 0x9E3779B9u;
-	char msg[128];
+	size_t n = in.n;
+	struct outcome whole, split;
 
 	if (mode & 2) {
 		n = build_stream(&in, requests, built, sizeof(built));
 		s = built;
 	}
-	if (requests)
-		cnid_parser_init_request(&p);
-	else
-		cnid_parser_init(&p);
-	while (off < n) {
-		size_t chunk, used = 0;
-		int r;
-
-		rng ^= rng << 13;
-		rng ^= rng >> 17;
-		rng ^= rng << 5;
-		chunk = 1 + rng % (mode & 4 ? 7 : 3000);
-		if (chunk > n - off)
-			chunk = n - off;
-		r = cnid_parser_feed(&p, s + off, chunk, &used);
-		CHECK(used <= chunk);
-		CHECK(p.have <= sizeof(p.buf));
-		if (r == 1) {
-			CHECK(p.need >= CNID_HDR_LEN && p.need <= CNID_FRAME_MAX && p.have == p.need);
-			if (requests)
-				decode_request(p.buf, p.need);
-			else
-				decode_response(p.buf, p.need);
-		} else if (r < 0) {
-			CHECK(p.error != CNID_FRAME_OK);
-			CHECK(cnid_frame_error_to_errno(p.error) == r);
-			cnid_parser_strerror(&p, msg, sizeof(msg));
-		} else {
-			CHECK(used == chunk);
-		}
-		off += used;
-	}
-	if (cnid_parser_finish(&p) < 0)
-		cnid_parser_strerror(&p, msg, sizeof(msg));
+	/* The parser's output must not depend on how the input was split. */
+	whole = run(&p, requests, s, n, 0, 0, true);
+	split = run(&p, requests, s, n, mode | 0x9E3779B9u, mode & 4 ? 7 : 3000, false);
+	CHECK(whole.events == split.events);
+	CHECK(whole.garbage == split.garbage);
+	CHECK(whole.finish == split.finish);
 	return 0;
 }

@@ -42,7 +42,8 @@ static int make_response(uint8_t sw3, size_t n, uint8_t seed, uint8_t *out, size
 	return cnid_response_build(0x00, 0x00, sw3, data, n, out, out_size);
 }
 
-/* Feed everything; collect every frame (copied into frames[]), count errors. */
+/* Feed everything, the way a caller must: until feed returns 0 (kept bytes
+ * of a rejected frame are re-examined with len 0).  Frames are copied out. */
 struct collected {
 	uint8_t frames[8][CNID_FRAME_MAX];
 	size_t len[8];
@@ -53,7 +54,7 @@ struct collected {
 
 static void collect(struct cnid_parser *p, const uint8_t *data, size_t len, struct collected *c)
 {
-	while (len) {
+	for (;;) {
 		size_t used = 0;
 		int r = cnid_parser_feed(p, data, len, &used);
 
@@ -67,9 +68,12 @@ static void collect(struct cnid_parser *p, const uint8_t *data, size_t len, stru
 			c->errors[c->n_errors++] = r;
 		} else {
 			assert_int_equal(used, len);
+			return;
 		}
-		data += used;
-		len -= used;
+		if (used) {
+			data += used;
+			len -= used;
+		}
 	}
 }
 
@@ -377,8 +381,8 @@ static void test_parser_too_long(void **state)
 			    "frame too long: LEN 4000 > 2314");
 	assert_int_equal(cnid_parser_feed(&p, in + used, n - used, &used), 1);
 	assert_memory_equal(p.buf, ref_status_reply, sizeof(ref_status_reply));
-	/* 0F A0 00 90 were skipped as garbage */
-	assert_int_equal(p.garbage, 4);
+	/* LEN 0F A0 went with the rejected header; 00 90 were skipped as garbage */
+	assert_int_equal(p.garbage, 2);
 }
 
 static void test_parser_too_long_len_starts_preamble(void **state)
@@ -494,6 +498,80 @@ static void test_parser_no_preamble(void **state)
 	assert_int_equal(strlen(msg), 4);
 }
 
+/* A read reply that lost one byte on the wire, then a status reply: the
+ * broken frame swallows the status reply's first byte, fails its checksum,
+ * and the status reply is still found in what the parser kept. */
+static void test_parser_lost_byte_resync(void **state)
+{
+	static uint8_t in[2 * CNID_FRAME_MAX];
+	struct collected c = { .n = 0 };
+	struct cnid_parser p;
+	uint8_t data[1284];
+	size_t n;
+	int a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i % 0x80); /* no AA, hence no preamble, inside */
+	a = cnid_response_build(0, 0, 0x90, data, sizeof(data), in, sizeof(in));
+	assert_int_equal(a, 1295);
+	memmove(in + 600, in + 601, (size_t)a - 601); /* byte 600 lost */
+	n = (size_t)a - 1;
+	memcpy(in + n, ref_status_reply, sizeof(ref_status_reply));
+	n += sizeof(ref_status_reply);
+
+	for (int byte_at_a_time = 0; byte_at_a_time < 2; byte_at_a_time++) {
+		memset(&c, 0, sizeof(c));
+		cnid_parser_init(&p);
+		if (byte_at_a_time)
+			for (size_t i = 0; i < n; i++)
+				collect(&p, in + i, 1, &c);
+		else
+			collect(&p, in, n, &c);
+		assert_int_equal(c.n_errors, 1);
+		assert_int_equal(c.errors[0], -EBADMSG);
+		assert_int_equal(c.n, 1);
+		assert_memory_equal(c.frames[0], ref_status_reply, sizeof(ref_status_reply));
+		assert_int_equal(cnid_parser_finish(&p), 0);
+	}
+}
+
+/* A header whose body never came, then a whole frame, then filler up to the
+ * claimed length: the frame is found inside the rejected one, with no new
+ * input (feed with len 0 returns it). */
+static void test_parser_frame_inside_rejected(void **state)
+{
+	static uint8_t in[2 * CNID_FRAME_MAX];
+	struct cnid_parser p;
+	size_t n = 0, used = 1;
+	int r;
+
+	(void)state;
+	memcpy(in, cnid_preamble, CNID_PREAMBLE_LEN);
+	in[5] = 1288 >> 8;
+	in[6] = 1288 & 0xFF;
+	memset(in + 7, 0x11, 23); /* 30 bytes of a broken 30 01 reply */
+	n = 30;
+	memcpy(in + n, ref_status_reply, sizeof(ref_status_reply));
+	n += sizeof(ref_status_reply);
+	memset(in + n, 0x00, 1295 - n); /* filler completes the claimed 1295 bytes */
+	n = 1295;
+
+	cnid_parser_init(&p);
+	r = cnid_parser_feed(&p, in, n, &used);
+	assert_int_equal(r, -EBADMSG);
+	assert_int_equal(used, n);
+	r = cnid_parser_feed(&p, NULL, 0, &used);
+	assert_int_equal(r, 1);
+	assert_int_equal(used, 0);
+	assert_int_equal(p.need, sizeof(ref_status_reply));
+	assert_memory_equal(p.buf, ref_status_reply, sizeof(ref_status_reply));
+	/* the filler after it is garbage; then nothing is left */
+	assert_int_equal(cnid_parser_feed(&p, NULL, 0, &used), 0);
+	assert_int_equal(p.skipped, 1295 - 41);
+	assert_int_equal(cnid_parser_finish(&p), -ENOMSG);
+}
+
 /* Many frames, random garbage (with AA bytes but no preamble), random splits. */
 static void test_parser_stream_resync(void **state)
 {
@@ -563,6 +641,8 @@ int main(void)
 		cmocka_unit_test(test_parser_too_short),
 		cmocka_unit_test(test_parser_truncated),
 		cmocka_unit_test(test_parser_no_preamble),
+		cmocka_unit_test(test_parser_lost_byte_resync),
+		cmocka_unit_test(test_parser_frame_inside_rejected),
 		cmocka_unit_test(test_parser_stream_resync),
 	};
 
