@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * cnid: driver for MPS "SAM" ID-card readers - internal definitions.
+ *
+ * One struct cnid_dev per bound interface, reference counted: the binding
+ * holds one reference and every open file one more.  I/O is serialised by
+ * io_mutex; CNID_GONE is set by disconnect() before it takes io_mutex, so
+ * once disconnect() has passed io_mutex no operation can start I/O.
+ */
+#ifndef CNID_DRV_H
+#define CNID_DRV_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/usb.h>
+#include <linux/version.h>
+#include <linux/wait.h>
+
+#include "uapi/cnid.h"
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* Early 6.1.y has only the old names (later 6.1.y has both). */
+#define timer_delete_sync del_timer_sync
+#define timer_delete del_timer
+#endif
+
+#define CNID_PREAMBLE_LEN 5
+
+enum cnid_urb_id {
+	CNID_URB_OUT_HDR,	/* split: header; single: whole frame */
+	CNID_URB_OUT_BODY,	/* split: body */
+	CNID_URB_IN_A,		/* split: header pipe; single: first packet */
+	CNID_URB_IN_B,		/* split: body pipe; single: the rest */
+	CNID_NR_URBS,
+};
+
+struct cnid_dev;
+
+struct cnid_urb {
+	struct urb *urb;
+	struct cnid_dev *dev;
+	u8 *buf;
+	unsigned int size;	/* allocated bytes at buf */
+	/* under dev->lock */
+	bool busy;		/* submitted, not completed */
+	bool done;		/* completed, not yet looked at */
+	bool retarget;		/* we unlinked it to resubmit it shorter */
+	int status;
+	unsigned int actual;
+};
+
+/* Reply reassembly. */
+struct cnid_rx {
+	u8 buf[CNID_WIRE_FRAME_MAX];
+	unsigned int have;	/* bytes of buf: preamble, LEN, body (single) */
+	unsigned int need;	/* frame length once LEN is known, else 0 */
+	unsigned int body_have;	/* split: body bytes at buf + header */
+	unsigned int garbage;	/* bytes discarded before the preamble */
+};
+
+/* Per open file. */
+struct cnid_file {
+	struct cnid_dev *dev;
+	u8 *req;		/* request staging, CNID_WIRE_FRAME_MAX */
+	u8 *reply;		/* reply of a write(), CNID_WIRE_FRAME_MAX */
+	unsigned int reply_len;
+	int reply_err;		/* error of a write()'s transaction */
+	bool ready;		/* reply_len or reply_err valid */
+	bool pm_held;		/* usb_autopm_get_interface() done */
+};
+
+#define CNID_GONE 0
+
+struct cnid_dev {
+	struct kref kref;
+	struct usb_device *udev;
+	struct usb_interface *intf;
+	struct list_head node;		/* in cnid_readers */
+	unsigned long flags;		/* CNID_GONE */
+	struct mutex io_mutex;		/* serialises transactions */
+	spinlock_t lock;		/* URB states, event */
+	wait_queue_head_t wait;		/* completions, deadline, gone */
+	struct usb_anchor submitted;
+	struct cnid_urb urbs[CNID_NR_URBS];
+	struct timer_list timer;	/* wakes pollers at the deadline */
+
+	enum cnid_pipe_mode mode;
+	unsigned int out_pipe[2];
+	unsigned int in_pipe[2];
+	unsigned int in_maxp[2];
+	int minor;
+	char name[16];
+
+	/* transaction state, under io_mutex */
+	bool active;
+	bool dirty;			/* stale input may be queued */
+	bool halted;			/* an endpoint stalled */
+	bool event;			/* under lock: something to process */
+	struct cnid_file *owner;	/* write() that started it, or NULL */
+	unsigned long deadline;
+	int result;
+	struct cnid_rx rx;
+
+	atomic64_t transactions;
+	atomic64_t timeouts;
+	atomic64_t checksum_errors;
+	atomic64_t resyncs;
+	atomic64_t garbage_bytes;
+	atomic64_t errors;
+
+	/* announced state, under state_lock */
+	struct mutex state_lock;
+	struct device *node_dev;	/* the usbmisc device, NULL once gone */
+	u8 sam_state;
+	u8 card_state;
+	u8 card_type;
+	u32 seq;
+	char sam_id[CNID_NL_SAM_ID_MAX + 1];
+};
+
+static inline bool cnid_gone(struct cnid_dev *dev)
+{
+	return test_bit(CNID_GONE, &dev->flags);
+}
+
+extern unsigned int cnid_timeout_ms;
+
+/* xfer.c */
+int cnid_frame_check(const u8 *frame, unsigned int len, unsigned int min_len);
+int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
+		    const u8 *req, unsigned int len, unsigned int timeout_ms);
+int cnid_xfer_run(struct cnid_dev *dev, bool nonblock, bool abort_on_signal);
+void cnid_xfer_abort(struct cnid_dev *dev, int err);
+void cnid_xfer_timer(struct timer_list *t);
+void cnid_urb_complete(struct urb *urb);
+
+/* chardev.c */
+extern struct usb_class_driver cnid_class;
+void cnid_delete(struct kref *kref);
+
+/* netlink.c */
+int cnid_nl_init(void);
+void cnid_nl_exit(void);
+void cnid_nl_reader_event(struct cnid_dev *dev, u8 cmd);
+void cnid_readers_add(struct cnid_dev *dev);
+void cnid_readers_del(struct cnid_dev *dev);
+const char *cnid_card_type_name(unsigned int type);
+const char *cnid_card_state_name(unsigned int state);
+const char *cnid_sam_state_name(unsigned int state);
+
+/* usb.c */
+extern struct usb_driver cnid_driver;
+
+#endif /* CNID_DRV_H */

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The kernel module cnid.ko (kmod/), its checks and its guest tests.
+#   make kmod            cnid.ko for every installed kernel's headers, each in
+#                        its own build dir: $(BUILD)/kmod/VER/kmod/cnid.ko
+#   make check-kmod      W=1 + sparse (C=1) builds, warnings are errors;
+#                        checkpatch --strict on kmod/; the DKMS round trip
+#   make kmod-dkms-test  dkms add/build/install/remove for every kernel (root)
+# Kernels: KMOD_KVERS (default: every /lib/modules/*/build).
+
+KMOD_SRCS := kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) kmod/uapi/cnid.h
+KMOD_KVERS ?= $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
+KMOD_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
+KMOD_CHECKPATCH := $(BUILD)/kmod/checkpatch/scripts/checkpatch.pl
+# Out-of-tree code that builds for several kernels: version checks are
+# deliberate (kmod/cnid_drv.h), and USB descriptor fields are CamelCase.
+KMOD_CHECKPATCH_IGNORE := LINUX_VERSION_CODE,CONSTANT_COMPARISON,CAMELCASE
+
+# Stage Kbuild + kmod/ into DIR (never build in the source tree).
+define kmod_stage
+	rm -rf $(1) && mkdir -p $(1)/kmod/uapi && cp Kbuild $(1)/ && \
+	cp kmod/Kbuild kmod/*.c kmod/*.h $(1)/kmod/ && cp kmod/uapi/cnid.h $(1)/kmod/uapi/
+endef
+
+$(BUILD)/kmod/%/kmod/cnid.ko: $(KMOD_SRCS) Kbuild
+	@$(call kmod_stage,$(BUILD)/kmod/$*)
+	$(MAKE) -C /lib/modules/$*/build M=$(abspath $(BUILD)/kmod/$*) modules
+
+.PHONY: kmod check-kmod kmod-sparse kmod-checkpatch kmod-dkms-test
+kmod: $(foreach v,$(KMOD_KVERS),$(BUILD)/kmod/$(v)/kmod/cnid.ko)
+
+# W=1 and sparse for each kernel; any diagnostic fails.
+kmod-sparse:
+	@set -e; for v in $(KMOD_KVERS); do \
+		d=$(BUILD)/kmod-check/$$v; $(call kmod_stage,$$d); \
+		$(MAKE) -s -C /lib/modules/$$v/build M=$(abspath $(BUILD))/kmod-check/$$v \
+			W=1 C=1 modules >$$d/log 2>&1 || { cat $$d/log; exit 1; }; \
+		if grep -v -e 'Skipping BTF generation' $$d/log | grep -q .; then \
+			echo "kmod: diagnostics building for $$v:"; cat $$d/log; exit 1; fi; \
+		echo "kmod: $$v: W=1 C=1 clean"; \
+	done
+
+$(KMOD_CHECKPATCH): $(KMOD_SOURCE_TAR)
+	@mkdir -p $(BUILD)/kmod/checkpatch
+	tar -xJf $< -C $(BUILD)/kmod/checkpatch --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	@touch $@
+
+kmod-checkpatch: $(KMOD_CHECKPATCH)
+	@$(KMOD_CHECKPATCH) --strict --no-tree --quiet --ignore $(KMOD_CHECKPATCH_IGNORE) \
+		-f $(filter %.c %.h,$(KMOD_SRCS)) && echo "kmod: checkpatch --strict clean"
+
+kmod-dkms-test:
+	@tests/kmod/dkms-test.sh $(BUILD)/kmod/dkms $(KMOD_KVERS)
+
+check-kmod: kmod-sparse kmod-checkpatch $(if $(wildcard tests/kmod/dkms-test.sh),kmod-dkms-test)
+
+CHECK_TARGETS += check-kmod

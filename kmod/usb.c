@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cnid: driver for MPS "SAM" ID-card readers (USB 0400:c35a).
+ *
+ * Binding, endpoints, power management, sysfs attributes and the module's
+ * entry points.  The readers speak the SAM frame protocol over bulk
+ * endpoints, either with two pipe pairs (header and body apart: "split")
+ * or one ("single"); the endpoints decide which.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "cnid_drv.h"
+
+unsigned int cnid_timeout_ms = 5000;
+
+static int cnid_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, CNID_TIMEOUT_MAX_MS);
+}
+
+static const struct kernel_param_ops cnid_timeout_ops = {
+	.set = cnid_set_timeout,
+	.get = param_get_uint,
+};
+module_param_cb(timeout_ms, &cnid_timeout_ops, &cnid_timeout_ms, 0644);
+MODULE_PARM_DESC(timeout_ms, "Default whole-transaction timeout (ms, 1-60000, default 5000)");
+
+static const struct usb_device_id cnid_ids[] = {
+	{ USB_DEVICE(CNID_USB_VENDOR, CNID_USB_PRODUCT) },
+	{ }
+};
+MODULE_DEVICE_TABLE(usb, cnid_ids);
+
+static int cnid_find_endpoints(struct cnid_dev *dev, struct usb_interface *intf)
+{
+	struct usb_host_interface *alt = intf->cur_altsetting;
+	struct usb_endpoint_descriptor *in[2], *out[2];
+	unsigned int i, n_in = 0, n_out = 0, npairs;
+
+	for (i = 0; i < alt->desc.bNumEndpoints; i++) {
+		struct usb_endpoint_descriptor *epd = &alt->endpoint[i].desc;
+
+		if (usb_endpoint_is_bulk_in(epd))
+			n_in++;
+		else if (usb_endpoint_is_bulk_out(epd))
+			n_out++;
+	}
+	if (n_in != n_out || n_in < 1 || n_in > 2) {
+		dev_err(&intf->dev,
+			"not a SAM reader interface: %u bulk IN and %u bulk OUT endpoints (want 1+1 or 2+2)\n",
+			n_in, n_out);
+		return -ENODEV;
+	}
+	npairs = n_in;
+	dev->mode = npairs == 2 ? CNID_PIPE_SPLIT : CNID_PIPE_SINGLE;
+	/* first pair in descriptor order; in split mode the last pair too */
+	if (usb_find_common_endpoints(alt, &in[0], &out[0], NULL, NULL) ||
+	    usb_find_common_endpoints_reverse(alt, &in[1], &out[1], NULL, NULL))
+		return -ENODEV;
+	for (i = 0; i < npairs; i++) {
+		unsigned int imax = usb_endpoint_maxp(in[i]);
+		unsigned int omax = usb_endpoint_maxp(out[i]);
+
+		if (imax < 8 || imax > 1024 || omax < 8 || omax > 1024) {
+			dev_err(&intf->dev,
+				"bulk pair %u has packet sizes %u/%u; refusing\n",
+				i, imax, omax);
+			return -ENODEV;
+		}
+		dev->in_pipe[i] = usb_rcvbulkpipe(dev->udev, in[i]->bEndpointAddress);
+		dev->out_pipe[i] = usb_sndbulkpipe(dev->udev, out[i]->bEndpointAddress);
+		dev->in_maxp[i] = imax;
+	}
+	if (npairs == 1) {
+		dev->in_pipe[1] = dev->in_pipe[0];
+		dev->out_pipe[1] = dev->out_pipe[0];
+		dev->in_maxp[1] = dev->in_maxp[0];
+	}
+	return 0;
+}
+
+static int cnid_alloc_urbs(struct cnid_dev *dev)
+{
+	unsigned int max = CNID_WIRE_FRAME_MAX;
+	unsigned int sizes[CNID_NR_URBS] = {
+		[CNID_URB_OUT_HDR] = max,
+		[CNID_URB_OUT_BODY] = max,
+		[CNID_URB_IN_A] = roundup(max, dev->in_maxp[0]),
+		[CNID_URB_IN_B] = dev->mode == CNID_PIPE_SPLIT ?
+			roundup(max - CNID_WIRE_HDR_LEN, dev->in_maxp[1]) :
+			roundup(max, dev->in_maxp[0]) - dev->in_maxp[0],
+	};
+	unsigned int pipes[CNID_NR_URBS] = {
+		[CNID_URB_OUT_HDR] = dev->out_pipe[0],
+		[CNID_URB_OUT_BODY] = dev->out_pipe[1],
+		[CNID_URB_IN_A] = dev->in_pipe[0],
+		[CNID_URB_IN_B] = dev->in_pipe[1],
+	};
+	int i;
+
+	for (i = 0; i < CNID_NR_URBS; i++) {
+		struct cnid_urb *cu = &dev->urbs[i];
+
+		cu->dev = dev;
+		cu->size = sizes[i];
+		cu->urb = usb_alloc_urb(0, GFP_KERNEL);
+		cu->buf = kmalloc(cu->size, GFP_KERNEL);
+		if (!cu->urb || !cu->buf)
+			return -ENOMEM;
+		usb_fill_bulk_urb(cu->urb, dev->udev, pipes[i], cu->buf,
+				  cu->size, cnid_urb_complete, cu);
+	}
+	return 0;
+}
+
+static int cnid_probe(struct usb_interface *intf,
+		      const struct usb_device_id *id)
+{
+	struct cnid_dev *dev;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	kref_init(&dev->kref);
+	mutex_init(&dev->io_mutex);
+	mutex_init(&dev->state_lock);
+	spin_lock_init(&dev->lock);
+	init_waitqueue_head(&dev->wait);
+	init_usb_anchor(&dev->submitted);
+	timer_setup(&dev->timer, cnid_xfer_timer, 0);
+	INIT_LIST_HEAD(&dev->node);
+	dev->udev = usb_get_dev(interface_to_usbdev(intf));
+	dev->intf = usb_get_intf(intf);
+
+	ret = cnid_find_endpoints(dev, intf);
+	if (ret)
+		goto err_put;
+	ret = cnid_alloc_urbs(dev);
+	if (ret)
+		goto err_put;
+
+	usb_set_intfdata(intf, dev);
+	ret = usb_register_dev(intf, &cnid_class);
+	if (ret) {
+		dev_err(&intf->dev, "no minor number left for a reader\n");
+		usb_set_intfdata(intf, NULL);
+		goto err_put;
+	}
+	dev->minor = intf->minor;
+	mutex_lock(&dev->state_lock);
+	dev->node_dev = intf->usb_dev;
+	strscpy(dev->name, dev_name(intf->usb_dev), sizeof(dev->name));
+	mutex_unlock(&dev->state_lock);
+
+	cnid_readers_add(dev);
+	cnid_nl_reader_event(dev, CNID_NL_CMD_READER_ADDED);
+	dev_info(&intf->dev, "%s: SAM reader, %s pipes, %u-byte packets\n",
+		 dev->name, dev->mode == CNID_PIPE_SPLIT ? "split" : "single",
+		 dev->in_maxp[0]);
+	return 0;
+
+err_put:
+	kref_put(&dev->kref, cnid_delete);
+	return ret;
+}
+
+static void cnid_poison(struct cnid_dev *dev)
+{
+	int i;
+
+	for (i = 0; i < CNID_NR_URBS; i++)
+		usb_poison_urb(dev->urbs[i].urb);
+}
+
+static void cnid_unpoison(struct cnid_dev *dev)
+{
+	int i;
+
+	for (i = 0; i < CNID_NR_URBS; i++)
+		usb_unpoison_urb(dev->urbs[i].urb);
+}
+
+static void cnid_disconnect(struct usb_interface *intf)
+{
+	struct cnid_dev *dev = usb_get_intfdata(intf);
+
+	/* no more uevents on the node that is about to go */
+	mutex_lock(&dev->state_lock);
+	dev->node_dev = NULL;
+	mutex_unlock(&dev->state_lock);
+
+	/* waits for any open() in progress; open() takes none of our locks */
+	usb_deregister_dev(intf, &cnid_class);
+
+	set_bit(CNID_GONE, &dev->flags);
+	wake_up_all(&dev->wait);
+	cnid_poison(dev);
+	usb_kill_anchored_urbs(&dev->submitted);
+
+	/* past this point no file operation does I/O */
+	mutex_lock(&dev->io_mutex);
+	cnid_xfer_abort(dev, -ENODEV);
+	mutex_unlock(&dev->io_mutex);
+	timer_delete_sync(&dev->timer);
+	usb_set_intfdata(intf, NULL);
+
+	cnid_readers_del(dev);
+	cnid_nl_reader_event(dev, CNID_NL_CMD_READER_REMOVED);
+	dev_info(&intf->dev, "%s: disconnected\n", dev->name);
+	kref_put(&dev->kref, cnid_delete);
+}
+
+static int cnid_suspend(struct usb_interface *intf, pm_message_t message)
+{
+	struct cnid_dev *dev = usb_get_intfdata(intf);
+
+	if (!dev)
+		return 0;
+	if (PMSG_IS_AUTO(message) && READ_ONCE(dev->active))
+		return -EBUSY;
+	cnid_poison(dev);
+	return 0;
+}
+
+static int cnid_resume(struct usb_interface *intf)
+{
+	struct cnid_dev *dev = usb_get_intfdata(intf);
+
+	if (dev)
+		cnid_unpoison(dev);
+	return 0;
+}
+
+static int cnid_reset_resume(struct usb_interface *intf)
+{
+	struct cnid_dev *dev = usb_get_intfdata(intf);
+
+	if (dev) {
+		WRITE_ONCE(dev->dirty, true);
+		cnid_unpoison(dev);
+	}
+	return 0;
+}
+
+static int cnid_pre_reset(struct usb_interface *intf)
+{
+	struct cnid_dev *dev = usb_get_intfdata(intf);
+
+	/* stop I/O first so that a running transaction lets go quickly */
+	cnid_poison(dev);
+	mutex_lock(&dev->io_mutex);
+	cnid_xfer_abort(dev, -EIO);
+	return 0;
+}
+
+static int cnid_post_reset(struct usb_interface *intf)
+{
+	struct cnid_dev *dev = usb_get_intfdata(intf);
+
+	dev->dirty = false;
+	dev->halted = false;
+	cnid_unpoison(dev);
+	mutex_unlock(&dev->io_mutex);
+	return 0;
+}
+
+/* sysfs: /sys/bus/usb/devices/B-P:C.I/cnid/ */
+
+static struct cnid_dev *cnid_from_attr(struct device *d)
+{
+	return usb_get_intfdata(to_usb_interface(d));
+}
+
+static ssize_t cnid_counter_show(struct device *d, char *buf, size_t offset)
+{
+	struct cnid_dev *dev = cnid_from_attr(d);
+
+	if (!dev)
+		return -ENODEV;
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read((atomic64_t *)((char *)dev + offset)));
+}
+
+static ssize_t transactions_show(struct device *d,
+				 struct device_attribute *attr, char *buf)
+{
+	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, transactions));
+}
+static DEVICE_ATTR_RO(transactions);
+
+static ssize_t timeouts_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, timeouts));
+}
+static DEVICE_ATTR_RO(timeouts);
+
+static ssize_t checksum_errors_show(struct device *d,
+				    struct device_attribute *attr, char *buf)
+{
+	return cnid_counter_show(d, buf,
+				 offsetof(struct cnid_dev, checksum_errors));
+}
+static DEVICE_ATTR_RO(checksum_errors);
+
+static ssize_t resyncs_show(struct device *d, struct device_attribute *attr,
+			    char *buf)
+{
+	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, resyncs));
+}
+static DEVICE_ATTR_RO(resyncs);
+
+static ssize_t garbage_bytes_show(struct device *d,
+				  struct device_attribute *attr, char *buf)
+{
+	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, garbage_bytes));
+}
+static DEVICE_ATTR_RO(garbage_bytes);
+
+static ssize_t errors_show(struct device *d, struct device_attribute *attr,
+			   char *buf)
+{
+	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, errors));
+}
+static DEVICE_ATTR_RO(errors);
+
+static ssize_t vendor_id_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	struct cnid_dev *dev = cnid_from_attr(d);
+
+	if (!dev)
+		return -ENODEV;
+	return sysfs_emit(buf, "%04x\n",
+			  le16_to_cpu(dev->udev->descriptor.idVendor));
+}
+static DEVICE_ATTR_RO(vendor_id);
+
+static ssize_t product_id_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	struct cnid_dev *dev = cnid_from_attr(d);
+
+	if (!dev)
+		return -ENODEV;
+	return sysfs_emit(buf, "%04x\n",
+			  le16_to_cpu(dev->udev->descriptor.idProduct));
+}
+static DEVICE_ATTR_RO(product_id);
+
+static ssize_t pipe_mode_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	struct cnid_dev *dev = cnid_from_attr(d);
+
+	if (!dev)
+		return -ENODEV;
+	return sysfs_emit(buf, "%s\n",
+			  dev->mode == CNID_PIPE_SPLIT ? "split" : "single");
+}
+static DEVICE_ATTR_RO(pipe_mode);
+
+static ssize_t packet_size_show(struct device *d, struct device_attribute *attr,
+				char *buf)
+{
+	struct cnid_dev *dev = cnid_from_attr(d);
+
+	if (!dev)
+		return -ENODEV;
+	return sysfs_emit(buf, "%u\n", dev->in_maxp[0]);
+}
+static DEVICE_ATTR_RO(packet_size);
+
+static ssize_t state_show_locked(struct device *d, char *buf, int what)
+{
+	struct cnid_dev *dev = cnid_from_attr(d);
+	ssize_t ret;
+
+	if (!dev)
+		return -ENODEV;
+	mutex_lock(&dev->state_lock);
+	switch (what) {
+	case CNID_NL_A_SAM_ID:
+		ret = sysfs_emit(buf, "%s\n", dev->sam_id);
+		break;
+	case CNID_NL_A_SAM_STATE:
+		ret = sysfs_emit(buf, "%s\n", cnid_sam_state_name(dev->sam_state));
+		break;
+	case CNID_NL_A_CARD_STATE:
+		ret = sysfs_emit(buf, "%s\n", cnid_card_state_name(dev->card_state));
+		break;
+	case CNID_NL_A_CARD_TYPE:
+		ret = sysfs_emit(buf, "%s\n", cnid_card_type_name(dev->card_type));
+		break;
+	default:
+		ret = sysfs_emit(buf, "%u\n", dev->seq);
+	}
+	mutex_unlock(&dev->state_lock);
+	return ret;
+}
+
+static ssize_t sam_id_show(struct device *d, struct device_attribute *attr,
+			   char *buf)
+{
+	return state_show_locked(d, buf, CNID_NL_A_SAM_ID);
+}
+static DEVICE_ATTR_RO(sam_id);
+
+static ssize_t sam_state_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	return state_show_locked(d, buf, CNID_NL_A_SAM_STATE);
+}
+static DEVICE_ATTR_RO(sam_state);
+
+static ssize_t card_state_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	return state_show_locked(d, buf, CNID_NL_A_CARD_STATE);
+}
+static DEVICE_ATTR_RO(card_state);
+
+static ssize_t card_type_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	return state_show_locked(d, buf, CNID_NL_A_CARD_TYPE);
+}
+static DEVICE_ATTR_RO(card_type);
+
+static ssize_t seq_show(struct device *d, struct device_attribute *attr,
+			char *buf)
+{
+	return state_show_locked(d, buf, CNID_NL_A_SEQ);
+}
+static DEVICE_ATTR_RO(seq);
+
+static struct attribute *cnid_attrs[] = {
+	&dev_attr_vendor_id.attr,
+	&dev_attr_product_id.attr,
+	&dev_attr_pipe_mode.attr,
+	&dev_attr_packet_size.attr,
+	&dev_attr_transactions.attr,
+	&dev_attr_timeouts.attr,
+	&dev_attr_checksum_errors.attr,
+	&dev_attr_resyncs.attr,
+	&dev_attr_garbage_bytes.attr,
+	&dev_attr_errors.attr,
+	&dev_attr_sam_id.attr,
+	&dev_attr_sam_state.attr,
+	&dev_attr_card_state.attr,
+	&dev_attr_card_type.attr,
+	&dev_attr_seq.attr,
+	NULL,
+};
+
+static const struct attribute_group cnid_group = {
+	.name = "cnid",
+	.attrs = cnid_attrs,
+};
+
+static const struct attribute_group *cnid_groups[] = {
+	&cnid_group,
+	NULL,
+};
+
+struct usb_driver cnid_driver = {
+	.name = "cnid",
+	.probe = cnid_probe,
+	.disconnect = cnid_disconnect,
+	.suspend = cnid_suspend,
+	.resume = cnid_resume,
+	.reset_resume = cnid_reset_resume,
+	.pre_reset = cnid_pre_reset,
+	.post_reset = cnid_post_reset,
+	.id_table = cnid_ids,
+	.dev_groups = cnid_groups,
+	.supports_autosuspend = 1,
+};
+
+static int __init cnid_init(void)
+{
+	int ret;
+
+	ret = cnid_nl_init();
+	if (ret)
+		return ret;
+	ret = usb_register(&cnid_driver);
+	if (ret)
+		cnid_nl_exit();
+	return ret;
+}
+
+static void __exit cnid_exit(void)
+{
+	usb_deregister(&cnid_driver);
+	cnid_nl_exit();
+}
+
+module_init(cnid_init);
+module_exit(cnid_exit);
+
+MODULE_DESCRIPTION("MPS SAM ID-card reader driver (USB 0400:c35a)");
+MODULE_LICENSE("GPL");
+MODULE_VERSION("0.1");

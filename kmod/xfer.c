@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cnid: one transaction - a request frame out, its reply frame in.
+ *
+ * URB completions only record what happened and wake the waiter; all
+ * reassembly, resubmission and error handling runs in process context with
+ * io_mutex held, so no state is shared with interrupt context beyond the
+ * flags under dev->lock.
+ *
+ * Replies are collected with two IN URBs queued at once so that a whole
+ * reply costs no extra scheduling round: in single-pipe mode URB A takes
+ * the first packet (which carries LEN) and URB B the rest; in split mode A
+ * reads the header pipe and B the body pipe.  B is sized for the largest
+ * frame; a reply that ends exactly on a packet boundary without a
+ * zero-length packet would leave B waiting, so once LEN is known and the
+ * rest is a whole number of packets, B is unlinked and resubmitted with the
+ * exact size (its partial data is kept).
+ */
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+
+#include "cnid_drv.h"
+
+static unsigned int drain_ms = 20;
+module_param(drain_ms, uint, 0644);
+MODULE_PARM_DESC(drain_ms, "Quiet time that ends draining stale input after a failed transaction (ms, default 20)");
+
+static unsigned int gone_grace_ms = 250;
+module_param(gone_grace_ms, uint, 0644);
+MODULE_PARM_DESC(gone_grace_ms, "How long a transport error waits for a pending disconnect before it is reported as EIO (ms, default 250)");
+
+static const u8 cnid_preamble[CNID_PREAMBLE_LEN] = { 0xaa, 0xaa, 0xaa, 0x96, 0x69 };
+
+/* Longest preamble prefix that ends the input so far, for each match. */
+static const u8 cnid_preamble_fail[CNID_PREAMBLE_LEN] = { 0, 0, 1, 2, 0 };
+
+static u8 cnid_xor(const u8 *p, unsigned int n)
+{
+	u8 x = 0;
+
+	while (n--)
+		x ^= *p++;
+	return x;
+}
+
+/**
+ * cnid_frame_check - is this exactly one well-formed frame?
+ * @frame: the bytes
+ * @len: their number
+ * @min_len: smallest LEN accepted
+ *
+ * Return: 0, or -EINVAL.
+ */
+int cnid_frame_check(const u8 *frame, unsigned int len, unsigned int min_len)
+{
+	unsigned int flen;
+
+	if (len < CNID_WIRE_HDR_LEN + min_len || len > CNID_WIRE_FRAME_MAX)
+		return -EINVAL;
+	if (memcmp(frame, cnid_preamble, CNID_PREAMBLE_LEN))
+		return -EINVAL;
+	flen = (frame[5] << 8) | frame[6];
+	if (flen != len - CNID_WIRE_HDR_LEN)
+		return -EINVAL;
+	if (cnid_xor(frame + 5, len - 6) != frame[len - 1])
+		return -EINVAL;
+	return 0;
+}
+
+static void cnid_rx_reset(struct cnid_rx *rx)
+{
+	rx->have = 0;
+	rx->need = 0;
+	rx->body_have = 0;
+	rx->garbage = 0;
+}
+
+static bool cnid_rx_header_done(const struct cnid_rx *rx)
+{
+	return rx->have >= CNID_WIRE_HDR_LEN;
+}
+
+/*
+ * Feed stream bytes: hunt for the preamble, take LEN, then (single mode)
+ * the body up to the frame's end.  Bytes after the frame are ignored.
+ */
+static int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n,
+			bool header_only)
+{
+	unsigned int len, take, limit;
+
+	while (n) {
+		if (rx->have < CNID_PREAMBLE_LEN) {
+			unsigned int m = rx->have;
+
+			while (m && *p != cnid_preamble[m])
+				m = cnid_preamble_fail[m];
+			if (*p == cnid_preamble[m])
+				m++;
+			rx->garbage += rx->have + 1 - m;
+			rx->have = m;
+			if (rx->garbage > 2 * CNID_WIRE_FRAME_MAX)
+				return -EPROTO;
+			p++;
+			n--;
+			continue;
+		}
+		if (rx->have < CNID_WIRE_HDR_LEN) {
+			rx->buf[rx->have++] = *p++;
+			n--;
+			if (rx->have < CNID_WIRE_HDR_LEN)
+				continue;
+			len = (rx->buf[5] << 8) | rx->buf[6];
+			if (len > CNID_WIRE_FRAME_MAX - CNID_WIRE_HDR_LEN)
+				return -EMSGSIZE;
+			if (len < CNID_WIRE_RESP_LEN_MIN)
+				return -EPROTO;
+			rx->need = CNID_WIRE_HDR_LEN + len;
+			continue;
+		}
+		limit = header_only ? CNID_WIRE_HDR_LEN : rx->need;
+		if (rx->have >= limit)
+			break;
+		take = min(n, limit - rx->have);
+		memcpy(rx->buf + rx->have, p, take);
+		rx->have += take;
+		p += take;
+		n -= take;
+	}
+	return 0;
+}
+
+/* Split mode: body bytes from the second IN pipe. */
+static void cnid_rx_body(struct cnid_rx *rx, const u8 *p, unsigned int n)
+{
+	unsigned int room = CNID_WIRE_FRAME_MAX - CNID_WIRE_HDR_LEN - rx->body_have;
+
+	n = min(n, room);
+	memcpy(rx->buf + CNID_WIRE_HDR_LEN + rx->body_have, p, n);
+	rx->body_have += n;
+}
+
+static bool cnid_rx_complete(struct cnid_dev *dev)
+{
+	struct cnid_rx *rx = &dev->rx;
+
+	if (!rx->need)
+		return false;
+	if (dev->mode == CNID_PIPE_SINGLE)
+		return rx->have >= rx->need;
+	return rx->body_have >= rx->need - CNID_WIRE_HDR_LEN;
+}
+
+/* Stream bytes the frame still needs from URB B's pipe; 0 if unknown. */
+static unsigned int cnid_rx_want(struct cnid_dev *dev)
+{
+	struct cnid_rx *rx = &dev->rx;
+
+	if (!rx->need)
+		return 0;
+	if (dev->mode == CNID_PIPE_SINGLE)
+		return rx->need - rx->have;
+	return rx->need - CNID_WIRE_HDR_LEN - rx->body_have;
+}
+
+void cnid_urb_complete(struct urb *urb)
+{
+	struct cnid_urb *cu = urb->context;
+	struct cnid_dev *dev = cu->dev;
+	unsigned long flags;
+
+	switch (urb->status) {
+	case 0:
+	case -ENOENT:
+	case -ECONNRESET:
+	case -ESHUTDOWN:
+	case -EPROTO:	/* what a host controller reports on unplug */
+	case -EILSEQ:
+	case -ETIME:
+		break;
+	default:
+		dev_err_ratelimited(&dev->intf->dev, "urb on ep %02x failed: %d\n",
+				    usb_pipeendpoint(urb->pipe) |
+				    (usb_pipein(urb->pipe) ? USB_DIR_IN : 0),
+				    urb->status);
+	}
+	spin_lock_irqsave(&dev->lock, flags);
+	cu->busy = false;
+	cu->done = true;
+	cu->status = urb->status;
+	cu->actual = urb->actual_length;
+	dev->event = true;
+	spin_unlock_irqrestore(&dev->lock, flags);
+	wake_up_all(&dev->wait);
+}
+
+void cnid_xfer_timer(struct timer_list *t)
+{
+	struct cnid_dev *dev = from_timer(dev, t, timer);
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->lock, flags);
+	dev->event = true;
+	spin_unlock_irqrestore(&dev->lock, flags);
+	wake_up_all(&dev->wait);
+}
+
+static int cnid_submit(struct cnid_dev *dev, enum cnid_urb_id id,
+		       unsigned int len)
+{
+	struct cnid_urb *cu = &dev->urbs[id];
+	int ret;
+
+	cu->urb->transfer_buffer_length = min(len, cu->size);
+	spin_lock_irq(&dev->lock);
+	cu->busy = true;
+	cu->done = false;
+	cu->retarget = false;
+	spin_unlock_irq(&dev->lock);
+	usb_anchor_urb(cu->urb, &dev->submitted);
+	ret = usb_submit_urb(cu->urb, GFP_KERNEL);
+	if (ret) {
+		usb_unanchor_urb(cu->urb);
+		spin_lock_irq(&dev->lock);
+		cu->busy = false;
+		spin_unlock_irq(&dev->lock);
+	}
+	return ret;
+}
+
+/* Stop every URB and forget their results. */
+static void cnid_stop_urbs(struct cnid_dev *dev)
+{
+	int i;
+
+	for (i = 0; i < CNID_NR_URBS; i++)
+		usb_kill_urb(dev->urbs[i].urb);
+	spin_lock_irq(&dev->lock);
+	for (i = 0; i < CNID_NR_URBS; i++) {
+		dev->urbs[i].busy = false;
+		dev->urbs[i].done = false;
+	}
+	dev->event = false;
+	spin_unlock_irq(&dev->lock);
+}
+
+static bool cnid_submit_gone_error(int err)
+{
+	return err == -EPERM || err == -ENODEV || err == -ESHUTDOWN ||
+	       err == -EHOSTUNREACH;
+}
+
+/*
+ * A transport error: if the device is being unplugged, the host controller
+ * fails the URBs a few milliseconds before disconnect() runs; wait briefly
+ * so that the caller learns ENODEV rather than EIO.
+ */
+static int cnid_map_usb_error(struct cnid_dev *dev, int status)
+{
+	if (status == -EPIPE) {
+		dev->halted = true;
+		return -EPIPE;
+	}
+	wait_event_timeout(dev->wait, cnid_gone(dev),
+			   msecs_to_jiffies(gone_grace_ms));
+	return cnid_gone(dev) ? -ENODEV : -EIO;
+}
+
+/* Read and discard whatever a failed transaction left in the device. */
+static void cnid_drain(struct cnid_dev *dev)
+{
+	int round, n = dev->mode == CNID_PIPE_SPLIT ? 2 : 1;
+	unsigned int got;
+
+	for (round = 0; round < 8; round++) {
+		got = 0;
+		if (cnid_submit(dev, CNID_URB_IN_A, dev->urbs[CNID_URB_IN_A].size))
+			break;
+		if (n == 2 && cnid_submit(dev, CNID_URB_IN_B,
+					  dev->urbs[CNID_URB_IN_B].size))
+			break;
+		wait_event_timeout(dev->wait, cnid_gone(dev),
+				   msecs_to_jiffies(drain_ms));
+		usb_kill_urb(dev->urbs[CNID_URB_IN_A].urb);
+		usb_kill_urb(dev->urbs[CNID_URB_IN_B].urb);
+		got += dev->urbs[CNID_URB_IN_A].urb->actual_length;
+		if (n == 2)
+			got += dev->urbs[CNID_URB_IN_B].urb->actual_length;
+		atomic64_add(got, &dev->garbage_bytes);
+		if (!got || cnid_gone(dev))
+			break;
+	}
+	cnid_stop_urbs(dev);
+	if (dev->halted && !cnid_gone(dev)) {
+		for (round = 0; round < n; round++) {
+			usb_clear_halt(dev->udev, dev->in_pipe[round]);
+			usb_clear_halt(dev->udev, dev->out_pipe[round]);
+		}
+		dev->halted = false;
+	}
+}
+
+static void cnid_count(struct cnid_dev *dev, int err)
+{
+	if (dev->rx.garbage) {
+		atomic64_inc(&dev->resyncs);
+		atomic64_add(dev->rx.garbage, &dev->garbage_bytes);
+	}
+	switch (err) {
+	case 0:
+		atomic64_inc(&dev->transactions);
+		break;
+	case -ETIMEDOUT:
+		atomic64_inc(&dev->timeouts);
+		break;
+	case -EBADMSG:
+		atomic64_inc(&dev->checksum_errors);
+		break;
+	default:
+		atomic64_inc(&dev->errors);
+	}
+}
+
+/* End the active transaction with err (0: the reply is in dev->rx). */
+static void cnid_xfer_finish(struct cnid_dev *dev, int err)
+{
+	struct cnid_file *owner = dev->owner;
+
+	cnid_stop_urbs(dev);
+	timer_delete(&dev->timer);
+	cnid_count(dev, err);
+	if (err)
+		dev->dirty = true;
+	dev->result = err;
+	dev->active = false;
+	dev->owner = NULL;
+	if (owner) {
+		owner->reply_err = err;
+		owner->reply_len = err ? 0 : dev->rx.need;
+		if (!err)
+			memcpy(owner->reply, dev->rx.buf, dev->rx.need);
+		owner->ready = true;
+	}
+	wake_up_all(&dev->wait);
+}
+
+/**
+ * cnid_xfer_abort - end the active transaction, if any, with an error
+ * @dev: the reader, io_mutex held
+ * @err: the error its owner will read
+ */
+void cnid_xfer_abort(struct cnid_dev *dev, int err)
+{
+	if (dev->active)
+		cnid_xfer_finish(dev, err);
+}
+
+/**
+ * cnid_xfer_start - send a request and start collecting its reply
+ * @dev: the reader, io_mutex held, no transaction active
+ * @owner: the file whose read() will take the reply, or NULL (ioctl)
+ * @req: a well-formed request frame
+ * @len: its length
+ * @timeout_ms: whole-transaction timeout
+ *
+ * Return: 0, or -errno with nothing left in flight.
+ */
+int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
+		    const u8 *req, unsigned int len, unsigned int timeout_ms)
+{
+	struct cnid_urb *b = &dev->urbs[CNID_URB_IN_B];
+	int ret;
+
+	if (cnid_gone(dev))
+		return -ENODEV;
+	if (dev->dirty) {
+		cnid_drain(dev);
+		dev->dirty = false;
+	}
+	cnid_rx_reset(&dev->rx);
+	dev->result = -EINPROGRESS;
+	dev->deadline = jiffies + msecs_to_jiffies(timeout_ms);
+
+	ret = cnid_submit(dev, CNID_URB_IN_A, dev->in_maxp[0]);
+	if (!ret)
+		ret = cnid_submit(dev, CNID_URB_IN_B, b->size);
+	if (dev->mode == CNID_PIPE_SPLIT) {
+		memcpy(dev->urbs[CNID_URB_OUT_HDR].buf, req, CNID_WIRE_HDR_LEN);
+		memcpy(dev->urbs[CNID_URB_OUT_BODY].buf, req + CNID_WIRE_HDR_LEN,
+		       len - CNID_WIRE_HDR_LEN);
+		if (!ret)
+			ret = cnid_submit(dev, CNID_URB_OUT_HDR, CNID_WIRE_HDR_LEN);
+		if (!ret)
+			ret = cnid_submit(dev, CNID_URB_OUT_BODY,
+					  len - CNID_WIRE_HDR_LEN);
+	} else {
+		memcpy(dev->urbs[CNID_URB_OUT_HDR].buf, req, len);
+		if (!ret)
+			ret = cnid_submit(dev, CNID_URB_OUT_HDR, len);
+	}
+	if (ret) {
+		cnid_stop_urbs(dev);
+		if (cnid_submit_gone_error(ret))
+			ret = cnid_map_usb_error(dev, ret);
+		cnid_count(dev, ret);
+		dev->dirty = true;
+		return ret;
+	}
+	dev->active = true;
+	dev->owner = owner;
+	mod_timer(&dev->timer, dev->deadline);
+	return 0;
+}
+
+/* Take a completed IN URB's data into the reassembly. */
+static int cnid_take_in(struct cnid_dev *dev, enum cnid_urb_id id,
+			unsigned int actual)
+{
+	u8 *data = dev->urbs[id].buf;
+	bool split = dev->mode == CNID_PIPE_SPLIT;
+
+	if (split && id == CNID_URB_IN_B) {
+		cnid_rx_body(&dev->rx, data, actual);
+		return 0;
+	}
+	return cnid_rx_feed(&dev->rx, data, actual, split);
+}
+
+/* Queue what the reply still needs; retarget B if it could wait forever. */
+static int cnid_rearm(struct cnid_dev *dev)
+{
+	struct cnid_urb *a = &dev->urbs[CNID_URB_IN_A];
+	struct cnid_urb *b = &dev->urbs[CNID_URB_IN_B];
+	unsigned int bmaxp = dev->in_maxp[dev->mode == CNID_PIPE_SPLIT ? 1 : 0];
+	unsigned int want = cnid_rx_want(dev);
+	bool a_idle, b_idle, b_retargeting;
+	int ret = 0;
+
+	spin_lock_irq(&dev->lock);
+	a_idle = !a->busy && !a->done;
+	b_idle = !b->busy && !b->done;
+	b_retargeting = b->retarget;
+	spin_unlock_irq(&dev->lock);
+
+	if (dev->mode == CNID_PIPE_SPLIT && !cnid_rx_header_done(&dev->rx) && a_idle)
+		ret = cnid_submit(dev, CNID_URB_IN_A, dev->in_maxp[0]);
+	if (ret)
+		return ret;
+	if (b_idle) {
+		unsigned int len = want ? roundup(want, bmaxp) : b->size;
+
+		if (dev->mode == CNID_PIPE_SINGLE && !a_idle)
+			return 0;	/* B follows A on the same pipe */
+		return cnid_submit(dev, CNID_URB_IN_B, len);
+	}
+	if (want && !b_retargeting && want % bmaxp == 0 &&
+	    b->urb->transfer_buffer_length > want) {
+		spin_lock_irq(&dev->lock);
+		b->retarget = true;
+		spin_unlock_irq(&dev->lock);
+		usb_unlink_urb(b->urb);
+	}
+	return 0;
+}
+
+/* Look at whatever completed; finish the transaction if it is over. */
+static void cnid_xfer_process(struct cnid_dev *dev)
+{
+	struct cnid_urb snap[CNID_NR_URBS];
+	int i, ret = 0;
+
+	spin_lock_irq(&dev->lock);
+	dev->event = false;
+	for (i = 0; i < CNID_NR_URBS; i++) {
+		snap[i] = dev->urbs[i];
+		dev->urbs[i].done = false;
+	}
+	spin_unlock_irq(&dev->lock);
+
+	for (i = 0; i < CNID_NR_URBS && !ret; i++) {
+		struct cnid_urb *cu = &snap[i];
+
+		if (!cu->done)
+			continue;
+		if (cu->status && !(cu->retarget &&
+				    (cu->status == -ECONNRESET ||
+				     cu->status == -ENOENT))) {
+			ret = cnid_map_usb_error(dev, cu->status);
+			break;
+		}
+		if (i == CNID_URB_OUT_HDR || i == CNID_URB_OUT_BODY) {
+			if (cu->actual != cu->urb->transfer_buffer_length)
+				ret = -EIO;
+			continue;
+		}
+		ret = cnid_take_in(dev, i, cu->actual);
+	}
+	if (!ret && cnid_rx_complete(dev)) {
+		struct cnid_rx *rx = &dev->rx;
+
+		rx->have = rx->need;
+		if (cnid_xor(rx->buf + 5, rx->need - 6) != rx->buf[rx->need - 1])
+			ret = -EBADMSG;
+		cnid_xfer_finish(dev, ret);
+		return;
+	}
+	if (!ret)
+		ret = cnid_rearm(dev);
+	if (ret)
+		cnid_xfer_finish(dev, cnid_submit_gone_error(ret) ?
+				 cnid_map_usb_error(dev, ret) : ret);
+}
+
+static bool cnid_xfer_wake(struct cnid_dev *dev)
+{
+	return READ_ONCE(dev->event) || cnid_gone(dev);
+}
+
+/**
+ * cnid_xfer_run - drive the active transaction
+ * @dev: the reader, io_mutex held, a transaction active
+ * @nonblock: return -EAGAIN instead of sleeping
+ * @abort_on_signal: a signal ends the transaction (-EINTR); otherwise the
+ *	transaction goes on and -ERESTARTSYS is returned
+ *
+ * Return: 0 once the transaction is over (its result in dev->result and,
+ * for a write(), in the owner's file), or -EAGAIN, -EINTR, -ERESTARTSYS.
+ */
+int cnid_xfer_run(struct cnid_dev *dev, bool nonblock, bool abort_on_signal)
+{
+	long left;
+
+	for (;;) {
+		cnid_xfer_process(dev);
+		if (!dev->active)
+			return 0;
+		if (cnid_gone(dev)) {
+			cnid_xfer_finish(dev, -ENODEV);
+			return 0;
+		}
+		if (time_after_eq(jiffies, dev->deadline)) {
+			cnid_xfer_finish(dev, -ETIMEDOUT);
+			return 0;
+		}
+		if (nonblock)
+			return -EAGAIN;
+		left = wait_event_interruptible_timeout(dev->wait,
+							cnid_xfer_wake(dev),
+							dev->deadline - jiffies);
+		if (left < 0) {
+			if (!abort_on_signal)
+				return -ERESTARTSYS;
+			cnid_xfer_finish(dev, -EINTR);
+			return -EINTR;
+		}
+	}
+}
