@@ -8,7 +8,7 @@ what=${1:-all}
 
 build_pkgs="build-essential pkg-config libcmocka-dev libjson-c-dev nettle-dev iso-codes python3
 clang libclang-rt-14-dev llvm valgrind libnl-3-dev libnl-genl-3-dev libudev-dev"
-vm_pkgs="qemu-system-x86 busybox-static cpio kmod sparse dkms xz-utils udev
+vm_pkgs="qemu-system-x86 busybox-static cpio kmod sparse dkms xz-utils zstd rsync file udev
 linux-image-amd64 linux-headers-amd64 linux-source-6.1 libusb-1.0-0-dev"
 
 case $what in

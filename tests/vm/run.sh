@@ -59,6 +59,15 @@ while [ $# -gt 0 ]; do
 done
 [[ $udcs =~ ^[0-9]+$ ]] && [ "$udcs" -ge 1 ] || vm_die "--udcs wants a number >= 1"
 [[ $stress =~ ^[0-9]+$ ]] || vm_die "--stress wants a number"
+# Started by hand (not from make): ask make what goes into the guest, and
+# build it.
+if [ -z "${VM_GUEST_BINS+set}" ] && [ "$list" = 0 ]; then
+	vars=$(make --no-print-directory -s BUILD="$BUILD" vm-print-guest) ||
+		vm_die "make vm-print-guest failed"
+	VM_GUEST_BINS=$(sed -n 's/^VM_GUEST_BINS=//p' <<<"$vars")
+	VM_GUEST_FILES=$(sed -n 's/^VM_GUEST_FILES=//p' <<<"$vars")
+	make --no-print-directory -s BUILD="$BUILD" vm-guest >&2 || vm_die "building the guest programs failed"
+fi
 read -r -a guest_bins <<<"${VM_GUEST_BINS:-}"
 read -r -a guest_files <<<"${VM_GUEST_FILES:-}"
 
@@ -78,7 +87,8 @@ kernel_conf() {
 }
 
 confs=()
-for conf in "$VMDIR"/kernels/*.conf; do
+# shellcheck disable=SC2086
+for conf in "$VMDIR"/kernels/*.conf ${VM_KERNEL_CONFS:-}; do
 	kernel_conf "$conf"
 	if [ "$list" = 1 ]; then
 		printf '%-8s %-28s %s\n' "$KNAME" "${KVER:-(not installed)}" "$conf"

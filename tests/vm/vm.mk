@@ -13,13 +13,19 @@ VM_GUEST_FILES ?=
 VM_ARGS ?=
 VM_STRESS ?= 1
 
-.PHONY: vmcheck vmstress vm-selftest vm-guest
+.PHONY: vmcheck vmstress vm-selftest vm-guest vm-print-guest
 
 # Guest content is built by a sub-make: fragments included after this one
 # append to VM_GUEST_BINS too late for a prerequisite list, not for a recipe.
 vm-guest:
-	@set -e; t='$(strip $(VM_GUEST_BINS) $(VM_GUEST_FILES))'; \
+	@set -e; t='$(strip $(VM_GUEST_BINS))'; \
+	for f in $(VM_GUEST_FILES); do [ -e "$$f" ] || t="$$t $$f"; done; \
 	if [ -n "$$t" ]; then $(MAKE) --no-print-directory $$t; fi
+
+# For tests/vm/run.sh started by hand: what the fragments put in the guest.
+vm-print-guest:
+	@echo 'VM_GUEST_BINS=$(strip $(VM_GUEST_BINS))'
+	@echo 'VM_GUEST_FILES=$(strip $(VM_GUEST_FILES))'
 
 vm-selftest:
 	@mkdir -p $(BUILD)/vm

@@ -72,6 +72,11 @@ run_scenario() {
 	if [ "${CNID_VM_HOST_TEST:-0}" != 1 ] && cnid_module_loaded && ! rmmod cnid >"$d/cleanup" 2>&1; then
 		echo "TEST $n.cleanup FAIL rmmod cnid: $(tr '\n' ' ' <"$d/cleanup")" >>"$d/results"
 	fi
+	if [ "${CNID_VM_HOST_TEST:-0}" != 1 ] && ! cnid_hcd_as_rig; then
+		echo "cnid-vm: $n left dummy_hcd changed: reloading it as the rig had it"
+		cnid_restore_hcd ||
+			echo "TEST $n.cleanup FAIL cannot restore dummy_hcd (is_high_speed=0 num=$CNID_VM_UDCS)" >>"$d/results"
+	fi
 	while read -r _ _ verdict _; do
 		case $verdict in
 		PASS) passed=$((passed + 1)) ;;

@@ -113,3 +113,21 @@ cnid_gadget_cleanup() {
 	done
 	return "$_rc"
 }
+
+# dummy_hcd as the rig loads it (full speed, CNID_VM_UDCS UDCs).  A scenario
+# may reload it otherwise (cnid_reload_hcd is_high_speed=1 num=1); the
+# runner puts it back (cnid_restore_hcd) before the next scenario.
+CNID_HCD_KO=/lib/modules/rig/dummy_hcd.ko
+cnid_reload_hcd() {
+	[ -f "$CNID_HCD_KO" ] || return 1	# built in: cannot
+	if grep -q '^dummy_hcd ' /proc/modules; then rmmod dummy_hcd || return 1; fi
+	insmod "$CNID_HCD_KO" "$@"
+}
+cnid_hcd_as_rig() {
+	[ "$(cat /sys/module/dummy_hcd/parameters/is_high_speed 2>/dev/null)" = N ] &&
+		[ "$(cnid_udcs | wc -l)" = "$CNID_VM_UDCS" ]
+}
+cnid_restore_hcd() {
+	cnid_hcd_as_rig && return 0
+	cnid_reload_hcd is_high_speed=0 num="$CNID_VM_UDCS" && cnid_hcd_as_rig
+}
