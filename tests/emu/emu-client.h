@@ -63,8 +63,12 @@ static int emu_ctl(const char *sock, char *reply, size_t size, const char *fmt, 
 	buf[got] = '\0';
 	if (got && buf[got - 1] == '\n')
 		buf[got - 1] = '\0';
-	if (reply)
-		snprintf(reply, size, "%s", buf);
+	if (reply && size) {
+		size_t l = strlen(buf) < size - 1 ? strlen(buf) : size - 1;
+
+		memcpy(reply, buf, l);
+		reply[l] = '\0';
+	}
 	if (strncmp(buf, "ok", 2) == 0)
 		return 0;
 	return got ? 1 : -EPIPE;

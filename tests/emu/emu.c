@@ -83,6 +83,8 @@ static void add_cut(struct emu *e, size_t at)
 
 void emu_stop_output(struct emu *e)
 {
+	if (e->tx_busy && e->tp && e->tp->cancel)
+		e->tp->cancel(e);
 	e->tx_active = false;
 	e->tx_busy = false;
 	e->endless = false;

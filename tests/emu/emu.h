@@ -65,6 +65,8 @@ struct emu_transport {
 	int (*unplug)(struct emu *e);
 	int (*replug)(struct emu *e);
 	bool (*connected)(struct emu *e);
+	/* Drop a segment the transport still holds (optional). */
+	void (*cancel)(struct emu *e);
 	void (*close)(struct emu *e);
 };
 

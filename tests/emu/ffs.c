@@ -44,6 +44,7 @@ struct ffs_ep {
 	bool in;
 	bool busy;
 	bool zlp_pending;
+	uint64_t seq;          /* of the request in flight; 0: none we still care about */
 	struct iocb iocb;
 	uint8_t buf[FFS_RX_BUF];
 };
@@ -56,7 +57,7 @@ struct ffs {
 	struct ffs_ep ep[FFS_MAX_EPS];
 	bool bound, enabled;
 	int in_flight_tx;      /* which IN endpoint the current segment is on, or -1 */
-	uint32_t gen;          /* bumped at every disconnect: stale completions are ignored */
+	uint64_t next_seq;     /* every submission gets its own number (in aio_data) */
 };
 
 static struct ffs ffs_state = { .ep0 = -1, .evfd = -1, .in_flight_tx = -1 };
@@ -163,15 +164,18 @@ static int submit(struct ffs *f, struct ffs_ep *ep, const void *data, size_t n)
 	struct iocb *list[1] = { &ep->iocb };
 
 	memset(&ep->iocb, 0, sizeof(ep->iocb));
-	ep->iocb.aio_data = ((uint64_t)f->gen << 8) | (uint64_t)(ep - f->ep);
+	ep->seq = ++f->next_seq;
+	ep->iocb.aio_data = (ep->seq << 8) | (uint64_t)(ep - f->ep);
 	ep->iocb.aio_lio_opcode = ep->in ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
 	ep->iocb.aio_fildes = (uint32_t)ep->fd;
 	ep->iocb.aio_buf = (uint64_t)(uintptr_t)data;
 	ep->iocb.aio_nbytes = n;
 	ep->iocb.aio_flags = IOCB_FLAG_RESFD;
 	ep->iocb.aio_resfd = (uint32_t)f->evfd;
-	if (sys_io_submit(f->ctx, 1, list) != 1)
+	if (sys_io_submit(f->ctx, 1, list) != 1) {
+		ep->seq = 0;
 		return -errno;
+	}
 	ep->busy = true;
 	return 0;
 }
@@ -205,9 +209,11 @@ static void ffs_disconnected(struct emu *e, struct ffs *f, const char *why)
 		emu_log_event(e, "usb %s", why);
 	f->enabled = false;
 	cancel_all(f);
-	f->gen++;
-	for (int i = 0; i < f->neps; i++)
+	/* Whatever completes from before is stale. */
+	for (int i = 0; i < f->neps; i++) {
 		f->ep[i].busy = false;
+		f->ep[i].seq = 0;
+	}
 	f->in_flight_tx = -1;
 	emu_transport_reset(e);
 }
@@ -264,9 +270,10 @@ static void handle_completion(struct emu *e, struct ffs *f, const struct io_even
 	struct ffs_ep *ep = &f->ep[idx];
 	long res = (long)ev->res;
 
-	if ((uint32_t)(ev->data >> 8) != f->gen || idx >= f->neps)
-		return;        /* from before a disconnect (cancelled) */
+	if (idx >= f->neps || ep->seq == 0 || (ev->data >> 8) != ep->seq)
+		return;        /* cancelled, or from before a disconnect */
 	ep->busy = false;
+	ep->seq = 0;
 	if (!ep->in) {
 		if (res > 0)
 			emu_rx(e, ep->buf, (size_t)res);
@@ -378,6 +385,21 @@ static int ffs_replug(struct emu *e)
 	return write_udc(e, line);
 }
 
+static void ffs_cancel(struct emu *e)
+{
+	struct ffs *f = &ffs_state;
+	struct io_event ev;
+
+	(void)e;
+	if (f->in_flight_tx < 0)
+		return;
+	/* Its completion is ignored: in_flight_tx no longer names it. */
+	sys_io_cancel(f->ctx, &f->ep[f->in_flight_tx].iocb, &ev);
+	f->ep[f->in_flight_tx].seq = 0;
+	f->ep[f->in_flight_tx].busy = false;
+	f->in_flight_tx = -1;
+}
+
 static bool ffs_connected(struct emu *e)
 {
 	(void)e;
@@ -453,5 +475,6 @@ const struct emu_transport emu_ffs_transport = {
 	.unplug = ffs_unplug,
 	.replug = ffs_replug,
 	.connected = ffs_connected,
+	.cancel = ffs_cancel,
 	.close = ffs_close,
 };

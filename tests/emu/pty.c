@@ -205,6 +205,12 @@ static int pty_replug(struct emu *e)
 	return pty_up(e);
 }
 
+static void pty_cancel(struct emu *e)
+{
+	(void)e;
+	pty_state.out_left = 0;
+}
+
 static bool pty_connected(struct emu *e)
 {
 	(void)e;
@@ -226,5 +232,6 @@ const struct emu_transport emu_pty_transport = {
 	.unplug = pty_unplug,
 	.replug = pty_replug,
 	.connected = pty_connected,
+	.cancel = pty_cancel,
 	.close = pty_close,
 };

@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cnid-vm: timeout=300 stress-timeout=3600
+#
+# The virtual reader proven before any driver relies on it: cnid-emu as a
+# FunctionFS gadget, driven through raw usbfs (usbfs-client), no cnid.ko.
+# Two readers at once, one per pipe mode, each on its own dummy UDC (one
+# after the other when the guest has a single UDC).
+. /lib/cnid-vm.sh
+
+GADGET=$CNID_TEST_DIR/gadget.sh
+CARD=$CNID_TEST_DIR/resident-fp2.card
+export CNID_EMU_RUN="$CNID_VM_TMP/emu"
+ITER=$(cnid_iterations 20 500)
+
+# reader NAME UDC_INDEX MODE: set up, test, tear down; prints TEST lines.
+reader() {
+	name=$1 idx=$2 mode=$3 rc=0
+	if ! sh "$GADGET" setup -n "$name" -u "$idx" -m "$mode" -c "$CARD" >"$CNID_EMU_RUN.$name.setup" 2>&1; then
+		echo "TEST emu.$mode.setup FAIL $(tail -n 3 "$CNID_EMU_RUN.$name.setup" | tr '\n' ' ')"
+		sh "$GADGET" teardown -n "$name" >/dev/null 2>&1
+		return 1
+	fi
+	echo "TEST emu.$mode.setup PASS"
+	usbfs-client --serial "$name" --mode "$mode" --ctl "$CNID_EMU_RUN/$name/ctl" \
+		--card "$CARD" --name "emu.$mode" --iterations "$ITER" || rc=1
+	# The emulator's log recorded both directions with timestamps.
+	if grep -q ' rx ' "$CNID_EMU_RUN/$name/log" && grep -q ' tx ' "$CNID_EMU_RUN/$name/log"; then
+		echo "TEST emu.$mode.log PASS"
+	else
+		echo "TEST emu.$mode.log FAIL no rx/tx lines in the emulator log"
+		rc=1
+	fi
+	if sh "$GADGET" teardown -n "$name"; then
+		echo "TEST emu.$mode.teardown PASS"
+	else
+		echo "TEST emu.$mode.teardown FAIL gadget.sh teardown"
+		rc=1
+	fi
+	return $rc
+}
+
+mkdir -p "$CNID_EMU_RUN"
+if [ "${CNID_VM_UDCS:-1}" -ge 2 ]; then
+	reader sam0 0 split >"$CNID_EMU_RUN.split.out" 2>&1 &
+	p1=$!
+	reader sam1 1 single >"$CNID_EMU_RUN.single.out" 2>&1 &
+	p2=$!
+	wait $p1 || _cnid_failed=1
+	wait $p2 || _cnid_failed=1
+	cat "$CNID_EMU_RUN.split.out" "$CNID_EMU_RUN.single.out"
+	cnid_pass emu.two-readers-at-once
+else
+	reader sam0 0 split || _cnid_failed=1
+	reader sam0 0 single || _cnid_failed=1
+fi
+cnid_finish
