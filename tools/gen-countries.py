@@ -9,9 +9,11 @@ name is its zh_CN translation from the gettext catalogue (iso_3166-1.mo),
 read with Python's gettext module.  A name without a translation falls back
 to the English name.
 
-Two tables are emitted: cnid_countries[], sorted by alpha-3, and
-cnid_countries_by_numeric[], indexes into the first sorted by numeric code,
-so that both lookups in tables.c are binary searches.
+Emitted: cnid_countries[], sorted by alpha-3, with its alpha-3 codes packed
+into integers (cnid_countries_alpha3_key[]); the numeric codes in ascending
+order (cnid_countries_numeric_key[]) with the index of each in the table
+(cnid_countries_by_numeric[]).  Both lookups in tables.c are binary searches
+over integers.
 """
 
 import gettext
@@ -73,6 +75,17 @@ def main(argv):
         w('\t{ "%s", %d, %s, %s },\n' % (alpha3, numeric, c_string(name_en), c_string(name_zh)))
     w('};\n\n')
     w('const size_t cnid_countries_n = %d;\n\n' % len(countries))
+    w('/* alpha-3 packed c0 << 16 | c1 << 8 | c2, in table order */\n')
+    w('const uint32_t cnid_countries_alpha3_key[] = {\n')
+    for alpha3, _, _, _ in countries:
+        a = alpha3.encode('ascii')
+        w('\t0x%06x, /* %s */\n' % (a[0] << 16 | a[1] << 8 | a[2], alpha3))
+    w('};\n\n')
+    w('/* numeric codes ascending, and where each is in the table */\n')
+    w('const uint16_t cnid_countries_numeric_key[] = {\n')
+    for i in by_numeric:
+        w('\t%d, /* %s */\n' % (countries[i][1], countries[i][0]))
+    w('};\n\n')
     w('const uint16_t cnid_countries_by_numeric[] = {\n')
     for i in by_numeric:
         w('\t%d, /* %03d %s */\n' % (i, countries[i][1], countries[i][0]))

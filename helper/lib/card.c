@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "card-internal.h"
+#include "utf16.h"
 
 #define AT(o, u) { (o), (u), 0, 0 }
 
@@ -150,21 +151,29 @@ void cnid_card_init(struct cnid_card *card, enum cnid_card_type type)
 		card->present[f] = layout[type][f].units != 0;
 }
 
-static void decode_field(struct cnid_card *card, enum cnid_field f, const struct cnid_field_loc *l)
+#define FIELD_UNITS_MAX 64   /* more than any field; 3 * 64 + 1 <= CNID_FIELD_MAX */
+_Static_assert(3 * FIELD_UNITS_MAX + 1 <= CNID_FIELD_MAX, "field buffers too small");
+
+static inline void decode_field(struct cnid_card *card, enum cnid_field f,
+				const struct cnid_field_loc *l)
 {
 	const uint8_t *src = card->raw + l->offset;
-	uint8_t joined[2 * 64];
+	uint8_t joined[2 * FIELD_UNITS_MAX];
 	size_t n = l->units;
 
-	if (l->units2) {
+	if (l->units2 && cnid_utf16_trimmed_len(card->raw + l->offset2, l->units2)) {
 		/* join before trimming: a space at the seam belongs to the name */
 		memcpy(joined, src, 2 * n);
 		memcpy(joined + 2 * n, card->raw + l->offset2, 2 * l->units2);
 		src = joined;
 		n += l->units2;
 	}
-	if (cnid_utf16le_to_utf8(src, n, card->field[f], CNID_FIELD_MAX) < 0)
+	n = cnid_utf16_trimmed_len(src, n);
+	/* unchecked conversion: the buffer holds 3 bytes per unit + 1 */
+	if (cnid_utf16_convert(src, n, card->field[f], CNID_FIELD_MAX, false) < 0) {
+		card->field[f][0] = '\0';
 		card->bad_text |= 1u << f;
+	}
 }
 
 int cnid_card_decode(const uint8_t *block, size_t len, struct cnid_card *ret)
@@ -180,16 +189,17 @@ int cnid_card_decode(const uint8_t *block, size_t len, struct cnid_card *ret)
 	row = layout[ret->type];
 	for (int f = 0; f < _CNID_F_MAX; f++) {
 		ret->present[f] = row[f].units != 0;
-		ret->field[f][0] = '\0';
 		if (ret->present[f])
 			decode_field(ret, f, &row[f]);
+		else
+			ret->field[f][0] = '\0';
 	}
 	return 0;
 }
 
 int cnid_card_encode(const struct cnid_card *card, uint8_t block[CNID_TEXT_LEN])
 {
-	uint8_t out[CNID_TEXT_LEN], units[2 * 64];
+	uint8_t out[CNID_TEXT_LEN], units[2 * FIELD_UNITS_MAX];
 	const struct cnid_field_loc *row;
 
 	if (!type_ok(card->type) || card->type == CNID_CARD_UNKNOWN)

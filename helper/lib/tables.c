@@ -5,7 +5,8 @@
  * tools/gen-countries.py generates from Debian's iso-codes at build time.
  *
  * Two-digit codes are looked up by direct index, countries by binary
- * search: all lookups are on the decode+validate hot path.
+ * search over integer keys: all lookups are on the decode+validate hot
+ * path.
  */
 #include <errno.h>
 #include <string.h>
@@ -32,29 +33,29 @@ static const struct cnid_nation nations[] = {
 };
 
 /* GB/T 2260 provincial-level divisions, plus 83 for Taiwan residents'
- * permits (card-data.md) */
-static const struct cnid_province provinces[] = {
-	{ "11", "北京", "Beijing" },          { "12", "天津", "Tianjin" },
-	{ "13", "河北", "Hebei" },            { "14", "山西", "Shanxi" },
-	{ "15", "内蒙古", "Inner Mongolia" }, { "21", "辽宁", "Liaoning" },
-	{ "22", "吉林", "Jilin" },            { "23", "黑龙江", "Heilongjiang" },
-	{ "31", "上海", "Shanghai" },         { "32", "江苏", "Jiangsu" },
-	{ "33", "浙江", "Zhejiang" },         { "34", "安徽", "Anhui" },
-	{ "35", "福建", "Fujian" },           { "36", "江西", "Jiangxi" },
-	{ "37", "山东", "Shandong" },         { "41", "河南", "Henan" },
-	{ "42", "湖北", "Hubei" },            { "43", "湖南", "Hunan" },
-	{ "44", "广东", "Guangdong" },        { "45", "广西", "Guangxi" },
-	{ "46", "海南", "Hainan" },           { "50", "重庆", "Chongqing" },
-	{ "51", "四川", "Sichuan" },          { "52", "贵州", "Guizhou" },
-	{ "53", "云南", "Yunnan" },           { "54", "西藏", "Xizang (Tibet)" },
-	{ "61", "陕西", "Shaanxi" },          { "62", "甘肃", "Gansu" },
-	{ "63", "青海", "Qinghai" },          { "64", "宁夏", "Ningxia" },
-	{ "65", "新疆", "Xinjiang" },         { "71", "台湾", "Taiwan" },
-	{ "81", "香港", "Hong Kong" },        { "82", "澳门", "Macau" },
-	{ "83", "台湾", "Taiwan" },
+ * permits (card-data.md).  Indexed by the code's value. */
+#define P(c, zh, en) [c] = { #c, zh, en }
+static const struct cnid_province provinces[100] = {
+	P(11, "北京", "Beijing"),          P(12, "天津", "Tianjin"),
+	P(13, "河北", "Hebei"),            P(14, "山西", "Shanxi"),
+	P(15, "内蒙古", "Inner Mongolia"), P(21, "辽宁", "Liaoning"),
+	P(22, "吉林", "Jilin"),            P(23, "黑龙江", "Heilongjiang"),
+	P(31, "上海", "Shanghai"),         P(32, "江苏", "Jiangsu"),
+	P(33, "浙江", "Zhejiang"),         P(34, "安徽", "Anhui"),
+	P(35, "福建", "Fujian"),           P(36, "江西", "Jiangxi"),
+	P(37, "山东", "Shandong"),         P(41, "河南", "Henan"),
+	P(42, "湖北", "Hubei"),            P(43, "湖南", "Hunan"),
+	P(44, "广东", "Guangdong"),        P(45, "广西", "Guangxi"),
+	P(46, "海南", "Hainan"),           P(50, "重庆", "Chongqing"),
+	P(51, "四川", "Sichuan"),          P(52, "贵州", "Guizhou"),
+	P(53, "云南", "Yunnan"),           P(54, "西藏", "Xizang (Tibet)"),
+	P(61, "陕西", "Shaanxi"),          P(62, "甘肃", "Gansu"),
+	P(63, "青海", "Qinghai"),          P(64, "宁夏", "Ningxia"),
+	P(65, "新疆", "Xinjiang"),         P(71, "台湾", "Taiwan"),
+	P(81, "香港", "Hong Kong"),        P(82, "澳门", "Macau"),
+	P(83, "台湾", "Taiwan"),
 };
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#undef P
 
 /* "NN" -> 0..99, or -1 */
 static inline int two_digits(const char *s)
@@ -76,41 +77,35 @@ const struct cnid_nation *cnid_nation_lookup(const char *code)
 	return NULL;
 }
 
-/* Binary search; the table above is sorted by code. */
 const struct cnid_province *cnid_province_lookup(const char *code2)
 {
 	int v = two_digits(code2);
-	size_t lo = 0, hi = N_ELEMS(provinces);
 
-	if (v < 0)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = (provinces[mid].code[0] - '0') * 10 + (provinces[mid].code[1] - '0');
-
-		if (c == v)
-			return &provinces[mid];
-		if (v < c)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return v >= 0 && provinces[v].code ? &provinces[v] : NULL;
 }
 
+static inline uint32_t alpha3_key(const char *s)
+{
+	return (uint32_t)(unsigned char)s[0] << 16 | (uint32_t)(unsigned char)s[1] << 8 |
+	       (unsigned char)s[2];
+}
+
+/* Binary search over the generated keys (sorted like the alpha-3 codes). */
 const struct cnid_country *cnid_country_by_alpha3(const char *alpha3)
 {
 	size_t lo = 0, hi = cnid_countries_n;
+	uint32_t key;
 
-	if (strnlen(alpha3, 4) != 3)
+	if (!alpha3[0] || !alpha3[1] || !alpha3[2] || alpha3[3])
 		return NULL;
+	key = alpha3_key(alpha3);
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = memcmp(alpha3, cnid_countries[mid].alpha3, 3);
+		uint32_t k = cnid_countries_alpha3_key[mid];
 
-		if (c == 0)
+		if (k == key)
 			return &cnid_countries[mid];
-		if (c < 0)
+		if (key < k)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -124,11 +119,11 @@ const struct cnid_country *cnid_country_by_numeric(unsigned numeric)
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		const struct cnid_country *c = &cnid_countries[cnid_countries_by_numeric[mid]];
+		unsigned k = cnid_countries_numeric_key[mid];
 
-		if (c->numeric == numeric)
-			return c;
-		if (numeric < c->numeric)
+		if (k == numeric)
+			return &cnid_countries[cnid_countries_by_numeric[mid]];
+		if (numeric < k)
 			hi = mid;
 		else
 			lo = mid + 1;

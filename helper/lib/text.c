@@ -1,99 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * UTF-16LE <-> UTF-8 for the card's text fields, and calendar dates.
- *
- * The decoder sits on the hot path of decode+validate (issue 2 budget:
- * 2,000 instructions per card), so it trims before converting, converts
- * printable ASCII in one compare, and checks the output size once per call
- * rather than once per character when the buffer is big enough.
+ * The UTF-16 decoder itself is in utf16.h, inlined here and in card.c.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "card-internal.h"
-
-static inline uint32_t unit_at(const uint8_t *in, size_t i)
-{
-	return (uint32_t)in[2 * i] | (uint32_t)in[2 * i + 1] << 8;
-}
-
-/* C0, DEL and C1 controls have no business in a name or an address. */
-static inline bool is_control(uint32_t c)
-{
-	return c < 0x20 || (c >= 0x7f && c < 0xa0);
-}
-
-/* One conversion loop, specialised by the compiler for checked (small
- * output buffer) and unchecked (at least 3 bytes per unit + 1) use. */
-static inline __attribute__((always_inline)) int
-utf16_convert(const uint8_t *in, size_t n, char *out, size_t out_size, bool checked)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = unit_at(in, i);
-		size_t len;
-
-		if (c - 0x20 < 0x5f) {          /* printable ASCII: the common case */
-			if (checked && o + 1 >= out_size)
-				return -ENOBUFS;
-			out[o++] = (char)c;
-			continue;
-		}
-		if (c - 0xd800 < 0x800) {       /* surrogate */
-			uint32_t lo;
-
-			if (c >= 0xdc00 || i + 1 >= n)
-				return -EILSEQ;
-			lo = unit_at(in, i + 1);
-			if (lo - 0xdc00 >= 0x400)
-				return -EILSEQ;
-			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-			i++;
-		} else if (is_control(c)) {
-			return -EILSEQ;
-		}
-		len = c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-		if (checked && o + len >= out_size)
-			return -ENOBUFS;
-		switch (len) {
-		case 2:
-			out[o++] = (char)(0xc0 | c >> 6);
-			break;
-		case 3:
-			out[o++] = (char)(0xe0 | c >> 12);
-			out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-			break;
-		default:
-			out[o++] = (char)(0xf0 | c >> 18);
-			out[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
-			out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-			break;
-		}
-		out[o++] = (char)(0x80 | (c & 0x3f));
-	}
-	out[o] = '\0';
-	return (int)o;
-}
+#include "utf16.h"
 
 int cnid_utf16le_to_utf8(const uint8_t *in, size_t nunits, char *out, size_t out_size)
 {
-	size_t n = nunits;
+	size_t n;
 	int r;
 
 	if (out_size == 0)
 		return -ENOBUFS;
-	while (n > 0) {
-		uint32_t c = unit_at(in, n - 1);
-
-		if (c != 0x20 && c != 0)
-			break;
-		n--;
-	}
+	n = cnid_utf16_trimmed_len(in, nunits);
 	if (n <= (out_size - 1) / 3)
-		r = utf16_convert(in, n, out, out_size, false);
+		r = cnid_utf16_convert(in, n, out, out_size, false);
 	else
-		r = utf16_convert(in, n, out, out_size, true);
+		r = cnid_utf16_convert(in, n, out, out_size, true);
 	if (r < 0)
 		out[0] = '\0';
 	return r;
@@ -175,23 +102,21 @@ int cnid_utf8_to_utf16le(const char *in, uint8_t *out, size_t nunits)
 
 bool cnid_date_valid(int year, int month, int day)
 {
-	static const uint8_t mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int max;
-
-	if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1)
-		return false;
-	max = mdays[month - 1];
-	if (month == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
-		max = 29;
-	return day <= max;
+	return cnid_date_valid_inline(year, month, day);
 }
 
-static int digits_value(const char *s, size_t n)
+/* Value of n ASCII digits, or -1 if one is not a digit (stops at a NUL). */
+static inline int digits_value(const char *s, size_t n)
 {
 	int v = 0;
 
-	for (size_t i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -1;
+		v = v * 10 + (int)d;
+	}
 	return v;
 }
 
@@ -205,19 +130,25 @@ static int date_set(int y, int m, int d, struct cnid_date *ret)
 	return 0;
 }
 
+/* Both parsers test each part before reading on: never past a NUL. */
 int cnid_date_parse8(const char *s, struct cnid_date *ret)
 {
-	if (!cnid_all_digits(s, 8) || s[8] != '\0')
+	int y, m, d;
+
+	if ((y = digits_value(s, 4)) < 0 || (m = digits_value(s + 4, 2)) < 0 ||
+	    (d = digits_value(s + 6, 2)) < 0 || s[8] != '\0')
 		return -EINVAL;
-	return date_set(digits_value(s, 4), digits_value(s + 4, 2), digits_value(s + 6, 2), ret);
+	return date_set(y, m, d, ret);
 }
 
 int cnid_date_parse_iso(const char *s, struct cnid_date *ret)
 {
-	if (!cnid_all_digits(s, 4) || s[4] != '-' || !cnid_all_digits(s + 5, 2) || s[7] != '-' ||
-	    !cnid_all_digits(s + 8, 2) || s[10] != '\0')
+	int y, m, d;
+
+	if ((y = digits_value(s, 4)) < 0 || s[4] != '-' || (m = digits_value(s + 5, 2)) < 0 ||
+	    s[7] != '-' || (d = digits_value(s + 8, 2)) < 0 || s[10] != '\0')
 		return -EINVAL;
-	return date_set(digits_value(s, 4), digits_value(s + 5, 2), digits_value(s + 8, 2), ret);
+	return date_set(y, m, d, ret);
 }
 
 int cnid_date_cmp(const struct cnid_date *a, const struct cnid_date *b)

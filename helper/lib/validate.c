@@ -13,6 +13,11 @@
 
 #include "card-internal.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define VALIDATE_SIMD 1
+#endif
+
 static const char *const issue_names[_CNID_ISSUE_MAX] = {
 	[CNID_ISSUE_NUMBER_FORMAT]        = "number_format",
 	[CNID_ISSUE_NUMBER_CHECK_DIGIT]   = "number_check_digit",
@@ -48,38 +53,128 @@ bool cnid_validation_has(const struct cnid_validation *v, enum cnid_issue_code c
 /* ------------------------------------------------------------------ */
 /* Check characters                                                    */
 
-char cnid_mod11_2_check(const char *digits17)
+/* MOD 11-2 check character of the first 17 characters, 0 if one of them
+ * is not a digit (reads no further than that one). */
+static char mod11_2(const char *s)
 {
 	static const uint8_t weight[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
 	unsigned sum = 0;
 
 	for (int i = 0; i < 17; i++) {
-		if (!cnid_is_digit(digits17[i]))
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+
+		if (d > 9)
 			return 0;
-		sum += weight[i] * (unsigned)(digits17[i] - '0');
+		sum += weight[i] * d;
 	}
 	return "10X98765432"[sum % 11];
 }
 
-/* ICAO 9303: digits as-is, A=10 .. Z=35, the filler '<' = 0; weights 7 3 1. */
+char cnid_mod11_2_check(const char *digits17)
+{
+	return mod11_2(digits17);
+}
+
+/*
+ * The hot-path versions below read card fields, whose buffers are
+ * CNID_FIELD_MAX bytes: they load 8 or 16 bytes at once, past the NUL,
+ * without reading outside the buffer.
+ */
+static inline uint64_t load8(const char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, sizeof(x));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);       /* first character in the low byte */
+#endif
+	return x;
+}
+
+/* A YYYYMMDD field to a date, eight digits at a time. */
+static bool field_date(const char field[CNID_FIELD_MAX], struct cnid_date *ret)
+{
+	const uint64_t high = 0xf0f0f0f0f0f0f0f0ull, zeros = 0x3030303030303030ull;
+	uint64_t x = load8(field), t;
+
+	/* every byte 0x30..0x39; a carry out of a byte >= 0xfa only happens
+	 * when that byte already fails the first test */
+	if ((x & high) != zeros || ((x + 0x0606060606060606ull) & high) != zeros || field[8])
+		return false;
+	x -= zeros;
+	t = x * 10 + (x >> 8);          /* byte 2k: 10 * digit 2k + digit 2k+1 */
+	ret->year = (int)(t & 0xff) * 100 + (int)(t >> 16 & 0xff);
+	ret->month = (int)(t >> 32 & 0xff);
+	ret->day = (int)(t >> 48 & 0xff);
+	return cnid_date_valid_inline(ret->year, ret->month, ret->day);
+}
+
+/* An 18-character number field: 17 digits and a check character.  Returns
+ * the check character the digits call for, or 0 if n is not of that form. */
+static char number18_field(const char n[CNID_FIELD_MAX])
+{
+	char check;
+
+	if (!(cnid_is_digit(n[17]) || n[17] == 'X') || n[18] != '\0')
+		return 0;
+#ifdef VALIDATE_SIMD
+	static const int16_t w_lo[8] = { 7, 9, 10, 5, 8, 4, 2, 1 };
+	static const int16_t w_hi[8] = { 6, 3, 7, 9, 10, 5, 8, 4 };
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)n), zero = _mm_setzero_si128();
+	__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+				   _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+	__m128i d, sum;
+	unsigned d16 = (unsigned)(unsigned char)n[16] - '0';
+
+	if (_mm_movemask_epi8(ok) != 0xffff || d16 > 9)
+		return 0;
+	d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	sum = _mm_add_epi32(
+		_mm_madd_epi16(_mm_unpacklo_epi8(d, zero),
+			       _mm_loadu_si128((const __m128i *)(const void *)w_lo)),
+		_mm_madd_epi16(_mm_unpackhi_epi8(d, zero),
+			       _mm_loadu_si128((const __m128i *)(const void *)w_hi)));
+	sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0x4e));
+	sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0xb1));
+	check = "10X98765432"[((unsigned)_mm_cvtsi128_si32(sum) + 2 * d16) % 11];
+#else
+	check = mod11_2(n);
+#endif
+	return check;
+}
+
+/* ICAO 9303 character values: digits as-is, A=10 .. Z=35, the filler
+ * '<' = 0; -1 for anything else. */
+static inline int icao_value(unsigned char c)
+{
+	if ((unsigned)c - '0' <= 9)
+		return c - '0';
+	if ((unsigned)c - 'A' <= 'Z' - 'A')
+		return c - 'A' + 10;
+	return c == '<' ? 0 : -1;
+}
+
+/* Weights 7 3 1 repeating, three characters per step. */
 int cnid_icao_731_check(const char *s, size_t n)
 {
 	static const uint8_t weight[3] = { 7, 3, 1 };
 	unsigned sum = 0;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		unsigned v;
+	for (; i + 3 <= n; i += 3) {
+		int a = icao_value((unsigned char)s[i]), b, c;
 
-		if (cnid_is_digit(c))
-			v = (unsigned)(c - '0');
-		else if (c >= 'A' && c <= 'Z')
-			v = (unsigned)(c - 'A') + 10;
-		else if (c == '<')
-			v = 0;
-		else
+		if (a < 0 || (b = icao_value((unsigned char)s[i + 1])) < 0 ||
+		    (c = icao_value((unsigned char)s[i + 2])) < 0)
 			return -EINVAL;
-		sum += weight[i % 3] * v;
+		sum += 7 * (unsigned)a + 3 * (unsigned)b + (unsigned)c;
+	}
+	for (size_t k = 0; i < n; i++, k++) {
+		int v = icao_value((unsigned char)s[i]);
+
+		if (v < 0)
+			return -EINVAL;
+		sum += weight[k] * (unsigned)v;
 	}
 	return '0' + (int)(sum % 10);
 }
@@ -91,6 +186,7 @@ struct check {
 	struct cnid_validation *v;
 	struct cnid_date birth;
 	bool birth_ok;          /* birth_date is a real date */
+	bool number_ok;         /* the number is well-formed for its card type */
 	const struct cnid_country *nationality;
 };
 
@@ -156,32 +252,30 @@ static void check_province(struct check *c, const char *digits2)
 		issue_warning(c, CNID_ISSUE_UNKNOWN_PROVINCE, CNID_F_NUMBER);
 }
 
-static void check_birth_in_number(struct check *c, const char *in_number, size_t skip)
+/* The number holds YYYYMMDD, or YYMMDD on 2017 foreign cards. */
+static void check_birth_in_number(struct check *c, const char *in_number, bool yymmdd)
 {
-	/* skip = 2: the number holds YYMMDD (2017 foreign) */
-	if (c->birth_ok && memcmp(in_number, fld(c, CNID_F_BIRTH) + skip, 8 - skip) != 0)
-		issue_error(c, CNID_ISSUE_NUMBER_BIRTH_MISMATCH, CNID_F_NUMBER);
-}
+	const char *birth = fld(c, CNID_F_BIRTH);
 
-static bool is_18_format(const char *n)
-{
-	return cnid_all_digits(n, 17) && (cnid_is_digit(n[17]) || n[17] == 'X') && n[18] == '\0';
+	if (c->birth_ok && (yymmdd ? memcmp(in_number, birth + 2, 6) : memcmp(in_number, birth, 8)))
+		issue_error(c, CNID_ISSUE_NUMBER_BIRTH_MISMATCH, CNID_F_NUMBER);
 }
 
 /* Resident (GB 11643) and residence-permit numbers. */
 static void check_citizen_number(struct check *c, bool permit)
 {
 	const char *n = fld(c, CNID_F_NUMBER);
+	char check = number18_field(n);
 
-	if (!is_18_format(n) ||
+	if (!check ||
 	    (permit && !(n[0] == '8' && n[1] >= '1' && n[1] <= '3' && memcmp(n + 2, "0000", 4) == 0))) {
 		issue_error(c, CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER);
 		return;
 	}
-	if (cnid_mod11_2_check(n) != n[17])
+	if (check != n[17])
 		issue_error(c, CNID_ISSUE_NUMBER_CHECK_DIGIT, CNID_F_NUMBER);
 	check_province(c, n);
-	check_birth_in_number(c, n + 6, 0);
+	check_birth_in_number(c, n + 6, false);
 	check_parity(c, n[16], true);
 }
 
@@ -190,19 +284,21 @@ static void check_citizen_number(struct check *c, bool permit)
 static void check_foreign_2023_number(struct check *c)
 {
 	const char *n = fld(c, CNID_F_NUMBER);
+	char check = number18_field(n);
 	unsigned numeric;
 
-	if (!is_18_format(n) || n[0] != '9') {
+	if (!check || n[0] != '9') {
 		issue_error(c, CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER);
 		return;
 	}
-	if (cnid_mod11_2_check(n) != n[17])
+	c->number_ok = true;
+	if (check != n[17])
 		issue_error(c, CNID_ISSUE_NUMBER_CHECK_DIGIT, CNID_F_NUMBER);
 	check_province(c, n + 1);
 	numeric = (unsigned)(n[3] - '0') * 100 + (unsigned)(n[4] - '0') * 10 + (unsigned)(n[5] - '0');
 	if (c->nationality && c->nationality->numeric != numeric)
 		issue_error(c, CNID_ISSUE_NATIONALITY_MISMATCH, CNID_F_NATIONALITY);
-	check_birth_in_number(c, n + 6, 0);
+	check_birth_in_number(c, n + 6, false);
 	check_parity(c, n[16], false);
 }
 
@@ -228,7 +324,7 @@ static void check_foreign_2017_number(struct check *c)
 	if (usable(c, CNID_F_NATIONALITY) && memcmp(n, nat, 3) != 0)
 		issue_error(c, CNID_ISSUE_NATIONALITY_MISMATCH, CNID_F_NATIONALITY);
 	check_province(c, n + 3);
-	check_birth_in_number(c, n + 7, 2);
+	check_birth_in_number(c, n + 7, true);
 	if (cnid_icao_731_check(n, 14) != n[14])
 		issue_warning(c, CNID_ISSUE_NUMBER_CHECK_DIGIT, CNID_F_NUMBER);
 	check_parity(c, n[13], false);
@@ -250,8 +346,7 @@ static void check_link(struct check *c)
 		issue_error(c, CNID_ISSUE_NUMBER_FORMAT, CNID_F_LINK);
 		return;
 	}
-	if (!usable(c, CNID_F_NUMBER) || !is_18_format(n) || n[0] != '9' ||
-	    !usable(c, CNID_F_NATIONALITY) || !is_upper3(nat) || nat[3] != '\0')
+	if (!c->number_ok || !usable(c, CNID_F_NATIONALITY) || !is_upper3(nat) || nat[3] != '\0')
 		return;
 	memcpy(p, nat, 3);
 	memcpy(p + 3, n + 1, 2);
@@ -268,18 +363,20 @@ static void check_dates(struct check *c, const struct cnid_date *today)
 	bool from_ok = false, until_ok = false, long_term = false;
 
 	if (usable(c, CNID_F_BIRTH)) {
-		c->birth_ok = cnid_date_parse8(fld(c, CNID_F_BIRTH), &c->birth) == 0;
+		c->birth_ok = field_date(fld(c, CNID_F_BIRTH), &c->birth);
 		if (!c->birth_ok)
 			issue_error(c, CNID_ISSUE_BAD_DATE, CNID_F_BIRTH);
 	}
 	if (usable(c, CNID_F_VALID_FROM)) {
-		from_ok = cnid_date_parse8(fld(c, CNID_F_VALID_FROM), &from) == 0;
+		from_ok = field_date(fld(c, CNID_F_VALID_FROM), &from);
 		if (!from_ok)
 			issue_error(c, CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM);
 	}
 	if (usable(c, CNID_F_VALID_UNTIL)) {
-		long_term = strcmp(fld(c, CNID_F_VALID_UNTIL), CNID_LONG_TERM) == 0;
-		until_ok = !long_term && cnid_date_parse8(fld(c, CNID_F_VALID_UNTIL), &until) == 0;
+		/* field buffers are CNID_FIELD_MAX bytes: compare with the NUL */
+		long_term = memcmp(fld(c, CNID_F_VALID_UNTIL), CNID_LONG_TERM,
+				   sizeof(CNID_LONG_TERM)) == 0;
+		until_ok = !long_term && field_date(fld(c, CNID_F_VALID_UNTIL), &until);
 		if (!long_term && !until_ok)
 			issue_error(c, CNID_ISSUE_BAD_DATE, CNID_F_VALID_UNTIL);
 	}

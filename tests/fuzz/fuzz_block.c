@@ -6,8 +6,11 @@
  *     and check that a decoded card re-encodes to a block that decodes to
  *     the same fields;
  *   - all of it as description text: parse, and for a description that
- *     parses, build both reply frames.
+ *     parses, build both reply frames;
+ *   - its first 128 bytes as UTF-16: the unchecked (big buffer) and checked
+ *     (exact buffer) conversions agree, and one byte less is -ENOBUFS.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,9 +67,30 @@ static void description(const uint8_t *data, size_t size)
 	free(text);
 }
 
+static void utf16(const uint8_t *data, size_t size)
+{
+	size_t n = (size < 128 ? size : 128) / 2;
+	char big[3 * 64 + 1], exact[3 * 64 + 1];
+	int r = cnid_utf16le_to_utf8(data, n, big, sizeof(big)), r2;
+
+	if (r < 0) {
+		if (r != -EILSEQ || cnid_utf16le_to_utf8(data, n, exact, 3 * n + 1) != r)
+			abort();
+		return;
+	}
+	if (strlen(big) != (size_t)r)
+		abort();
+	r2 = cnid_utf16le_to_utf8(data, n, exact, (size_t)r + 1);
+	if (r2 != r || memcmp(big, exact, (size_t)r + 1) != 0)
+		abort();
+	if (r > 0 && cnid_utf16le_to_utf8(data, n, exact, (size_t)r) != -ENOBUFS)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	block(data, size);
 	description(data, size);
+	utf16(data, size);
 	return 0;
 }

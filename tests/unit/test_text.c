@@ -78,6 +78,36 @@ static void control_characters(void **state)
 	DECODE(2, "\xc2\xa0", 0x00a0);                 /* first non-control after C1 */
 }
 
+/* Runs of eight units take a faster path: cover its edges. */
+static void eight_unit_runs(void **state)
+{
+	(void)state;
+	/* eight CJK units, then one more */
+	DECODE(27, "一二三四五六七八九", 0x4e00, 0x4e8c, 0x4e09, 0x56db, 0x4e94, 0x516d, 0x4e03,
+	       0x516b, 0x4e5d);
+	/* eight printable ASCII, then CJK */
+	DECODE(11, "ABCDEFGH\xe4\xb8\x80", 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 0x4e00);
+	/* a surrogate pair across the end of the first eight units */
+	DECODE(11, "ABCDEFG\xf0\xa0\xae\xb7", 'A', 'B', 'C', 'D', 'E', 'F', 'G', 0xd842, 0xdfb7);
+	/* CJK with one two-byte character among them */
+	DECODE(23, "一二三\xc3\xa9五六七八", 0x4e00, 0x4e8c, 0x4e09, 0x00e9, 0x4e94, 0x516d, 0x4e03,
+	       0x516b);
+	/* bad units inside a run of eight */
+	DECODE(-EILSEQ, "", 'A', 'B', 'C', 0x0009, 'E', 'F', 'G', 'H');
+	DECODE(-EILSEQ, "", 'A', 'B', 'C', 'D', 'E', 'F', 'G', 0x007f);
+	DECODE(-EILSEQ, "", 0x4e00, 0x4e8c, 0x4e09, 0xdc00, 0x4e94, 0x516d, 0x4e03, 0x516b);
+	DECODE(-EILSEQ, "", 0x4e00, 0x4e8c, 0x4e09, 0x4e94, 0x516d, 0x4e03, 0x516b, 0xd842);
+	DECODE(-EILSEQ, "", 0x4e00, 0x4e8c, 0x4e09, 0x0085, 0x4e94, 0x516d, 0x4e03, 0x516b);
+	/* the ends of the three-byte range inside a run */
+	DECODE(24, "\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbd"
+		   "\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbd",
+	       0x0800, 0xd7ff, 0xe000, 0xfffd, 0x0800, 0xd7ff, 0xe000, 0xfffd);
+	/* padding found eight units at a time from the end */
+	DECODE(1, "A", 'A', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', 0, 0, ' ', ' ', ' ', ' ', ' ', ' ');
+	DECODE(9, "A       B", 'A', ' ', ' ', ' ', ' ', ' ', ' ', ' ', 'B', ' ', ' ', ' ', ' ', ' ', ' ',
+	       ' ', ' ');
+}
+
 static void output_too_small(void **state)
 {
 	const uint16_t u[] = { 0x5f20, 0x4e09 };
@@ -214,6 +244,7 @@ int main(void)
 		cmocka_unit_test(surrogate_pairs),
 		cmocka_unit_test(unpaired_surrogates),
 		cmocka_unit_test(control_characters),
+		cmocka_unit_test(eight_unit_runs),
 		cmocka_unit_test(output_too_small),
 		cmocka_unit_test(encode_pads_with_spaces),
 		cmocka_unit_test(encode_surrogates_and_limits),

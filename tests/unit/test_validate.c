@@ -107,6 +107,14 @@ static void number_format(void **state)
 		      CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER, false);
 	t_assert_only(check(state, t_desc_resident, "number = 11010119800101001x\n"),
 		      CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER, false);
+	t_assert_only(check(state, t_desc_resident, "number = 11010119800101:012\n"),
+		      CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER, false);
+	t_assert_only(check(state, t_desc_resident, "number = 1101011980010/0012\n"),
+		      CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER, false);
+	t_assert_only(check(state, t_desc_resident, "number = 110101198001010X12\n"),
+		      CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER, false);
+	t_assert_only(check(state, t_desc_resident, "number = 1101011980010100:2\n"),
+		      CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER, false);     /* 17th character */
 	/* a permit number must start 810000, 820000 or 830000 */
 	t_assert_only(check(state, t_desc_permit, "region = 110101\n"),
 		      CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER, false);
@@ -230,6 +238,17 @@ static void bad_date(void **state)
 		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_UNTIL, false);
 	t_assert_only(check(state, t_desc_foreign_2017, "valid_from = \n"),
 		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
+	/* characters next to the digits, a short date */
+	t_assert_only(check(state, t_desc_resident, "valid_from = 2015/601\n"),
+		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
+	t_assert_only(check(state, t_desc_resident, "valid_from = 201506:1\n"),
+		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
+	t_assert_only(check(state, t_desc_resident, "valid_from = 2015060\n"),
+		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
+	t_assert_only(check(state, t_desc_resident, "valid_from = 2015060\xef\xbc\x91\n"),
+		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);     /* fullwidth 1 */
+	t_assert_only(check(state, t_desc_resident, "valid_from = 00000101\n"),
+		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);     /* year 0 */
 	/* leap days */
 	t_assert_clean(check(state, t_desc_resident, "valid_until = 20360229\n"));
 	t_assert_clean(check(state, t_desc_permit, NULL));      /* born 1992-02-29 */
