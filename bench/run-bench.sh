@@ -5,8 +5,8 @@
 # divided by N) and cards per second measured natively (noisy on a busy
 # machine).  Usage: bench/run-bench.sh BUILD/bench/bench_decode [...]
 #   BENCH_N        cards per callgrind run (default 2000)
-#   BENCH_PROFILE  1: print the top functions of every profile, not only
-#                  of the card types over the target
+#   BENCH_PROFILE  1: print the top functions of every profile (block and
+#                  frame), not only of the card types over the target
 set -eu
 
 N=${BENCH_N:-2000}
@@ -69,8 +69,9 @@ for bin in "$@"; do
 	for type in $("$bin" list); do
 		case " $over " in
 		*" $type "*) top_functions "$bin" block "$type" ;;
-		*) [ "$PROFILE" = 1 ] && top_functions "$bin" block "$type" ;;
+		*) [ "$PROFILE" != 1 ] || top_functions "$bin" block "$type" ;;
 		esac
+		[ "$PROFILE" != 1 ] || top_functions "$bin" frame "$type"
 	done
 	[ -z "$over" ] || echo "over the $TARGET-instruction target:$over"
 done
