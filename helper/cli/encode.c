@@ -104,7 +104,6 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-
 /* Value of `key = value` on the line at p (p..end), or NULL. */
 static const char *line_value(const char *p, const char *end, const char *key, size_t *ret_len)
 {
@@ -126,14 +125,16 @@ static const char *line_value(const char *p, const char *end, const char *key, s
 }
 
 /*
- * "type = unknown": take out the type_char line and make the type one
- * the library knows (a permit: all its fields blank), so photo and
- * fingerprint keys still parse.  Returns the line of a bad type_char.
+ * "type = unknown": comment out the type and type_char lines so that the
+ * library parses the rest as a permit (whose fields stay blank), and keep
+ * the type character.  On error, *ret_line and *ret_why say what is wrong.
  */
-static int take_unknown_type(char *text, struct unknown_type *u, unsigned *ret_line)
+static int take_unknown_type(char *text, struct unknown_type *u, unsigned *ret_line,
+			     const char **ret_why)
 {
 	char *type_line = NULL, *char_line = NULL;
 	unsigned lineno = 0, char_lineno = 0;
+	char value[8];
 	uint8_t unit[2];
 	size_t n;
 
@@ -149,27 +150,36 @@ static int take_unknown_type(char *text, struct unknown_type *u, unsigned *ret_l
 		if (v) {
 			char_line = p;
 			char_lineno = lineno;
-			if (cnid_utf8_to_utf16le(strndupa(v, n), unit, 1) < 0 || n == 0) {
-				*ret_line = lineno;
-				return -EINVAL;
-			}
+			if (n == 0 || n >= sizeof(value))
+				goto bad_char;
+			memcpy(value, v, n);
+			value[n] = '\0';
+			if (cnid_utf8_to_utf16le(value, unit, 1) < 0)
+				goto bad_char;
 			u->unit = (uint16_t)(unit[0] | unit[1] << 8);
 		}
 		p = *end ? end + 1 : end;
 	}
-	if (!type_line) {
+	if (!type_line && char_line) {
 		*ret_line = char_lineno;
-		return char_line ? -EINVAL : 0;  /* type_char belongs to unknown types */
-	}
-	if (!char_line) {
-		*ret_line = 0;
+		*ret_why = "type_char is only for type = unknown";
 		return -EINVAL;
 	}
+	if (type_line && !char_line) {
+		*ret_why = "type = unknown needs type_char = C (one character)";
+		return -EINVAL;
+	}
+	if (!type_line)
+		return 0;
 	u->is_unknown = true;
-	/* Comment both lines out; re-add the type the library will parse. */
 	*char_line = '#';
 	*type_line = '#';
 	return 0;
+
+bad_char:
+	*ret_line = char_lineno;
+	*ret_why = "type_char must be one character";
+	return -EINVAL;
 }
 
 /*
@@ -198,7 +208,7 @@ static int unknown_block(const struct unknown_type *u, uint8_t block[CNID_TEXT_L
 		block[i + 1] = (uint8_t)(u->unit >> 8);
 		/* refuse a character that is in fact a known type */
 		cnid_card_decode(block, CNID_TEXT_LEN, &check);
-		return check.type == CNID_CARD_UNKNOWN ? 0 : -EINVAL;
+		return check.type == CNID_CARD_UNKNOWN ? 0 : -EEXIST;
 	}
 	return -EINVAL;
 }
@@ -249,7 +259,7 @@ int cmd_encode(int argc, char **argv)
 	static char text[DESC_MAX + sizeof("\ntype = hkmotw_permit\n")];
 	static struct cnid_card_desc d;
 	static uint8_t out[CNID_FRAME_MAX];
-	const char *name;
+	const char *name, *why = NULL;
 	unsigned line = 0;
 	size_t len = 0;
 	int r;
@@ -274,16 +284,18 @@ int cmd_encode(int argc, char **argv)
 		cli_error("encode", "%s: description holds a NUL byte", name);
 		return CLI_EXIT_FAILURE;
 	}
-	r = take_unknown_type(text, &u, &line);
+	r = take_unknown_type(text, &u, &line, &why);
 	if (r == 0 && u.is_unknown)
 		strcat(text, "\ntype = hkmotw_permit\n");
 	if (r == 0)
 		r = cnid_card_desc_parse(text, &d, &line);
 	if (r < 0) {
+		if (!why)
+			why = strerror(-r);
 		if (line)
-			cli_error("encode", "%s:%u: %s", name, line, strerror(-r));
+			cli_error("encode", "%s:%u: %s", name, line, why);
 		else
-			cli_error("encode", "%s: %s", name, strerror(-r));
+			cli_error("encode", "%s: %s", name, why);
 		return CLI_EXIT_FAILURE;
 	}
 	/* A reply to 30 01 carries no fingerprints, whatever the card holds. */
@@ -291,7 +303,9 @@ int cmd_encode(int argc, char **argv)
 		d.n_fingerprints = 0;
 	r = build(&o, &u, &d, out, sizeof(out));
 	if (r < 0) {
-		cli_error("encode", "%s: cannot encode the card: %s", name, strerror(-r));
+		cli_error("encode", "%s: cannot encode the card: %s", name,
+			  r == -EEXIST ? "type_char is the character of a known card type"
+				       : strerror(-r));
 		return CLI_EXIT_FAILURE;
 	}
 	r = write_all(STDOUT_FILENO, out, (size_t)r);

@@ -403,6 +403,22 @@ class CliTest(unittest.TestCase):
         self.assert_fails(["encode", path], prefix="cnid encode: ",
                           message=path + ":3: Invalid argument")
 
+    def test_encode_unknown_type_descriptions(self):
+        cases = [("type = unknown\nphoto_seed = 1\n",
+                  "stdin: type = unknown needs type_char = C (one character)"),
+                 ("type = resident\ntype_char = Z\n",
+                  "stdin:2: type_char is only for type = unknown"),
+                 ("type = unknown\ntype_char = ZZ\n", "stdin:2: type_char must be one character"),
+                 ("type = unknown\ntype_char = J\n",
+                  "stdin: cannot encode the card: type_char is the character of a known card type")]
+        for desc, message in cases:
+            self.assert_fails(["encode", "-"], stdin=desc.encode(), prefix="cnid encode: ",
+                              message=message)
+        rc, out, err = run(["encode", "--block", "-"], stdin="type = unknown\ntype_char = 中\n".encode())
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(self.decode_json("-", stdin=out, expect_rc=1)["type"], "unknown")
+        self.assertIn("中".encode("utf-16-le"), out)
+
     def test_encode_refuses_terminal(self):
         master, slave = pty.openpty()
         try:
