@@ -301,6 +301,18 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertRegex(out.decode(), r"Expired\s+是 yes")
 
+    def test_sex_codes(self):
+        """0 and 9 are codes of their own, not 'female'; anything else is bad_sex."""
+        with open(os.path.join(CARDS, "foreign-2023.card"), encoding="utf-8") as f:
+            base = [l for l in f.read().splitlines() if not l.startswith("sex")]
+        for code, name, rc in (("0", "unknown", 0), ("9", "unspecified", 0), ("3", None, 1)):
+            desc = "\n".join(base + ["sex = " + code]) + "\n"
+            erc, frame, err = run(["encode", "-"], stdin=desc.encode())
+            self.assertEqual((erc, err), (0, ""))
+            j = self.decode_json("-", stdin=frame, expect_rc=rc)
+            self.assertEqual((j["sex_code"], j["sex"]), (code, name))
+            self.assertEqual("bad_sex" in [e["code"] for e in j["errors"]], name is None)
+
     def test_bad_text(self):
         """An unpaired surrogate in the name is a bad_text error, not garbage."""
         block = bytearray(self.encode("resident", "--block"))
