@@ -166,32 +166,38 @@ static void close_reader(void)
 /* Open and claim the reader; wait up to timeout_ms for it to appear. */
 static int open_reader(int timeout_ms)
 {
-	char dir[256], bus[16], dev[16];
+	char dir[256], bus[16], dev[16], cfg[16];
 	uint64_t end = now_ms() + (uint64_t)timeout_ms;
 	unsigned intf = 0;
 	int r;
 
 	close_reader();
 	for (;;) {
+		/*
+		 * The device node appears before the host has set a configuration;
+		 * claiming an interface of an unconfigured device fails (ENOENT).
+		 */
 		r = find_device(dir, sizeof(dir));
-		if (r == 0 && read_sysfs(dir, "busnum", bus, sizeof(bus)) == 0 &&
+		if (r == 0 && read_sysfs(dir, "bConfigurationValue", cfg, sizeof(cfg)) == 0 &&
+		    atoi(cfg) > 0 && read_sysfs(dir, "busnum", bus, sizeof(bus)) == 0 &&
 		    read_sysfs(dir, "devnum", dev, sizeof(dev)) == 0) {
 			snprintf(rd.dev, sizeof(rd.dev), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
 			rd.fd = open(rd.dev, O_RDWR | O_CLOEXEC);
-			if (rd.fd >= 0)
-				break;
+			if (rd.fd >= 0) {
+				if (ioctl(rd.fd, USBDEVFS_CLAIMINTERFACE, &intf) == 0)
+					break;
+				r = -errno;
+				close_reader();
+			} else {
+				r = -errno;
+			}
 		}
 		if (now_ms() > end)
 			return r < 0 ? r : -ENODEV;
 		usleep(50000);
 	}
 	read_sysfs(dir, "speed", rd.speed, sizeof(rd.speed));
-	r = parse_descriptors(&rd);
-	if (r < 0)
-		return r;
-	if (ioctl(rd.fd, USBDEVFS_CLAIMINTERFACE, &intf) < 0)
-		return -errno;
-	return 0;
+	return parse_descriptors(&rd);
 }
 
 static int bulk(uint8_t ep, void *data, size_t len, unsigned timeout)
@@ -585,20 +591,74 @@ static void check_unplug(void)
 	result("after-replug", n > 0 && r.sw3 == CNID_SW3_OK, "got %d", n);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Round trips of find (15-byte reply) and read (1295): p50 and max. */
 static void check_latency(int iterations)
 {
+	static const enum cnid_cmd_id ids[] = { CNID_CMD_FIND, CNID_CMD_READ };
 	struct cnid_response r;
-	uint64_t t0 = now_ms();
+	uint64_t *t = calloc((size_t)iterations, sizeof(*t));
 	int ok = 0;
 
+	if (!t)
+		return;
 	ctl("quirk off");
-	for (int i = 0; i < iterations; i++)
-		if (transact(CNID_CMD_READ, NULL, &r) > 0)
-			ok++;
+	for (size_t k = 0; k < 2; k++) {
+		for (int i = 0; i < iterations; i++) {
+			uint64_t t0 = now_us();
+
+			if (transact(ids[k], NULL, &r) > 0)
+				ok++;
+			t[i] = now_us() - t0;
+		}
+		qsort(t, (size_t)iterations, sizeof(*t), cmp_u64);
+		fprintf(stderr, "%s: %s round trip over usbfs: p50 %llu us, max %llu us (%d runs)\n",
+			prefix, cnid_command_get(ids[k])->name,
+			(unsigned long long)t[iterations / 2],
+			(unsigned long long)t[iterations - 1], iterations);
+	}
 	ctl("quirk on");
-	result("repeat-read", ok == iterations, "%d of %d", ok, iterations);
-	fprintf(stderr, "%s: %d reads in %llu ms (%.2f ms each)\n", prefix, iterations,
-		(unsigned long long)(now_ms() - t0), (double)(now_ms() - t0) / iterations);
+	free(t);
+	result("repeat-find-read", ok == 2 * iterations, "%d of %d", ok, 2 * iterations);
+}
+
+/* ZLP: a reply of exactly 64 bytes ends its transfer only with a zero-length packet. */
+static void check_zlp(void)
+{
+	uint8_t req[64], buf[4096];
+	int n, with, without;
+
+	if (want_split)
+		return;
+	/* 53 bytes of garbage + the 11-byte status reply = 64 bytes. */
+	ctl("zlp on");
+	ctl("fault garbage 53");
+	n = cnid_command_build(CNID_CMD_SAM_STATUS, NULL, req, sizeof(req));
+	send_frame(req, (size_t)n);
+	with = bulk(rd.in_ep[0], buf, sizeof(buf), 1000);
+	ctl("zlp off");
+	ctl("fault garbage 53");
+	send_frame(req, (size_t)n);
+	without = bulk(rd.in_ep[0], buf, sizeof(buf), 500);
+	/* Whatever that transfer left behind, drain it. */
+	while (bulk(rd.in_ep[0], buf, sizeof(buf), 200) > 0)
+		;
+	result("zlp", with == 64 && without == -ETIMEDOUT,
+	       "with zlp %d (want 64), without %d (want -ETIMEDOUT)", with, without);
 }
 
 int main(int argc, char **argv)
@@ -643,6 +703,7 @@ int main(int argc, char **argv)
 	check_malformed();
 	check_faults();
 	check_boundaries(want);
+	check_zlp();
 	check_latency(iterations);
 	check_unplug();
 	close_reader();
