@@ -114,21 +114,25 @@ next:
 /* Readable spellings of values, normalised to what the chip holds. */
 static void normalise(struct desc_parse *p)
 {
-	static const char *const sex_words[] = { "unknown", "male", "female" };
-	char *s = p->value[CNID_F_SEX];
+	static const char *const sex_codes[] = { "0", "1", "2", "9" };
 	static const enum cnid_field dates[] = { CNID_F_BIRTH, CNID_F_VALID_FROM, CNID_F_VALID_UNTIL };
+	char *s = p->value[CNID_F_SEX];
 
-	for (int i = 0; i < 3; i++)
-		if (strcmp(s, sex_words[i]) == 0)
-			s[0] = (char)('0' + i), s[1] = '\0';
-	if (strcmp(s, "unspecified") == 0)
-		strcpy(s, "9");
+	/* male, female, unknown, unspecified: the names of the sex table */
+	for (size_t i = 0; i < sizeof(sex_codes) / sizeof(sex_codes[0]); i++) {
+		const struct cnid_sex *sex = cnid_sex_lookup(sex_codes[i]);
 
+		if (sex && strcmp(s, sex->name) == 0) {
+			strcpy(s, sex->code);
+			break;
+		}
+	}
+	/* YYYY-MM-DD to YYYYMMDD, real date or not (bad dates are for tests) */
 	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
 		char *d = p->value[dates[i]];
-		struct cnid_date date;
 
-		if (cnid_date_parse_iso(d, &date) == 0) {       /* YYYY-MM-DD */
+		if (cnid_all_digits(d, 4) && d[4] == '-' && cnid_all_digits(d + 5, 2) && d[7] == '-' &&
+		    cnid_all_digits(d + 8, 2) && d[10] == '\0') {
 			memmove(d + 4, d + 5, 2);
 			memmove(d + 6, d + 8, 3);
 		}

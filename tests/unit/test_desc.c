@@ -69,6 +69,13 @@ static void readable_values(void **state)
 	t_desc_with(t_desc_resident, "sex = unspecified\nvalid_from = 20150601\n", d);
 	assert_string_equal(d->card.field[CNID_F_SEX], "9");
 	assert_string_equal(d->card.field[CNID_F_VALID_FROM], "20150601");
+	/* the ISO form works for dates that do not exist too: tests need them */
+	t_desc_with(t_desc_resident, "valid_from = 2015-02-30\n", d);
+	assert_string_equal(d->card.field[CNID_F_VALID_FROM], "20150230");
+	t_desc_with(t_desc_resident, "sex = male\n", d);
+	assert_string_equal(d->card.field[CNID_F_SEX], "1");
+	t_desc_with(t_desc_resident, "sex = unknown\n", d);
+	assert_string_equal(d->card.field[CNID_F_SEX], "0");
 }
 
 static void errors_carry_line_numbers(void **state)

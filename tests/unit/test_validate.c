@@ -243,6 +243,9 @@ static void bad_date(void **state)
 		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
 	t_assert_only(check(state, t_desc_resident, "valid_from = 201506:1\n"),
 		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
+	/* ':' is 0x3a, one past '9': as a digit it would read 2105-06-01 */
+	t_assert_only(check(state, t_desc_resident, "valid_until = 20:50601\n"),
+		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_UNTIL, false);
 	t_assert_only(check(state, t_desc_resident, "valid_from = 2015060\n"),
 		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
 	t_assert_only(check(state, t_desc_resident, "valid_from = 2015060\xef\xbc\x91\n"),
