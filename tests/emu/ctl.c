@@ -180,14 +180,14 @@ static void status_line(struct emu *e, char *out, size_t size)
 	n = (size_t)snprintf(out, size,
 		"ok card=%s type=%s latched=%s quirk=%s fingerprints=%s profile=%s "
 		"transport=%s mode=%s connected=%s chunk=%u requests=%llu replies=%llu "
-		"bad_requests=%llu fault=%s endless=%s delays=",
+		"bad_requests=%llu fault=%s endless=%s baud=%u delays=",
 		e->card && e->present ? "present" : "absent", type, e->latched ? "yes" : "no",
 		e->quirk ? "on" : "off", e->fingerprints ? "on" : "off", e->profile, e->tp->name,
 		e->tkind == TRANSPORT_PTY ? "serial" : e->mode == PIPE_SPLIT ? "split" : "single",
 		e->tp->connected(e) ? "yes" : "no", e->chunk,
 		(unsigned long long)e->n_requests, (unsigned long long)e->n_replies,
 		(unsigned long long)e->n_bad_requests, fault_name(e->fault.kind),
-		e->endless ? "yes" : "no");
+		e->endless ? "yes" : "no", e->baud);
 	for (int i = 0; i < _CNID_CMD_MAX && n < size; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%s:%u", i ? "," : "",
 				      cnid_command_get((enum cnid_cmd_id)i)->name, e->delay_ms[i]);
@@ -263,6 +263,15 @@ void ctl_exec(struct emu *e, char *line, char *out, size_t size)
 		e->chunk = (unsigned)k;
 		e->chunk_gap_ms = (unsigned)gap;
 		snprintf(out, size, "ok chunk %u gap %u", e->chunk, e->chunk_gap_ms);
+	} else if (strcmp(argv[0], "baud") == 0) {
+		long b = argc == 2 ? strtol(argv[1], NULL, 10) : -1;
+
+		if (b < 0 || b > 10000000) {
+			snprintf(out, size, "error usage: baud N (0 = unpaced)");
+			return;
+		}
+		e->baud = (unsigned)b;
+		snprintf(out, size, "ok baud %u", e->baud);
 	} else if (strcmp(argv[0], "stop") == 0) {
 		bool was = e->endless || e->tx_active;
 
@@ -282,7 +291,7 @@ void ctl_exec(struct emu *e, char *line, char *out, size_t size)
 	} else if (strcmp(argv[0], "help") == 0) {
 		snprintf(out, size, "ok commands: present FILE, remove, swap FILE, quirk on|off, "
 			 "fingerprints on|off, zlp on|off, delay PROFILE|CMD MS, fault NAME [ARGS], "
-			 "chunk K [GAP_MS], stop, unplug, replug, status, quit");
+			 "chunk K [GAP_MS], baud N, stop, unplug, replug, status, quit");
 	} else {
 		snprintf(out, size, "error unknown command '%s'", argv[0]);
 	}

@@ -276,6 +276,7 @@ static int reset_reader(void **state)
 	ctl_ok("fault none");
 	ctl_ok("stop");
 	ctl_ok("chunk 0");
+	ctl_ok("baud 0");
 	ctl_ok("delay none");
 	ctl_ok("quirk on");
 	ctl_ok("fingerprints on");
@@ -967,6 +968,22 @@ static void test_delays(void **state)
 	}
 }
 
+static void test_baud_pacing(void **state)
+{
+	uint64_t t;
+
+	(void)state;
+	ctl_ok("quirk off");
+	/* Unpaced, a 2321-byte reply is a matter of a few ms on a pty. */
+	assert_true(timed(CNID_CMD_READ_FP) < 150);
+	/* At 115200 8N1 it needs 2321 * 10 / 115200 = 201 ms on the wire. */
+	ctl_ok("baud 115200");
+	t = timed(CNID_CMD_READ_FP);
+	assert_true(t >= 190 && t < 1500);
+	/* And the frame still arrives whole (transact checked it). */
+	ctl_ok("baud 0");
+}
+
 /* ------------------------------------------------------------------ */
 /* Control socket and log                                              */
 
@@ -1072,6 +1089,7 @@ int main(void)
 		cmocka_unit_test_setup(test_chunk_mode, reset_reader),
 		cmocka_unit_test_setup(test_fault_unplug_mid_reply, reset_reader),
 		cmocka_unit_test_setup(test_delays, reset_reader),
+		cmocka_unit_test_setup(test_baud_pacing, reset_reader),
 		cmocka_unit_test_setup(test_control_socket, reset_reader),
 		cmocka_unit_test_setup(test_log, reset_reader),
 	};

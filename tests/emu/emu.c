@@ -175,6 +175,10 @@ static void schedule_reply(struct emu *e, const struct emu_reply *rep)
 	if (e->chunk)
 		for (size_t at = e->chunk; at < e->tx_len; at += e->chunk)
 			add_cut(e, at);
+	/* A paced serial line: small pieces, each after the previous one's wire time. */
+	if (e->tkind == TRANSPORT_PTY && e->baud)
+		for (size_t at = EMU_PACE_BYTES; at < e->tx_len; at += EMU_PACE_BYTES)
+			add_cut(e, at);
 	/* Split pipe mode: the 7-byte header and the body go to different endpoints. */
 	if (e->tkind == TRANSPORT_FFS && e->mode == PIPE_SPLIT)
 		add_cut(e, CNID_HDR_LEN);
@@ -196,6 +200,7 @@ static void tx_pump(struct emu *e)
 	if (e->endless)
 		start = 0;
 	e->tx_busy = true;
+	e->tx_sched_us = e->tx_due_us;
 	emu_log_bytes(e, "tx", e->tx + start, end - start);
 	r = e->tp->send(e, e->tx + start, end - start, start);
 	if (r < 0) {
@@ -226,6 +231,14 @@ void emu_tx_segment_done(struct emu *e)
 		return;
 	}
 	e->tx_due_us = emu_now_us() + e->chunk_gap_ms * 1000ull;
+	if (e->tkind == TRANSPORT_PTY && e->baud) {
+		size_t start = e->tx_seg > 1 ? e->tx_cuts[e->tx_seg - 2] : 0;
+		size_t n = e->tx_cuts[e->tx_seg - 1] - start;
+
+		/* From when the segment was due, so wake-up latency does not add up. */
+		e->tx_due_us = e->tx_sched_us + e->chunk_gap_ms * 1000ull +
+			       n * 10ull * 1000000ull / e->baud;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -370,6 +383,7 @@ static void usage(FILE *f)
 		"      --udc-file PATH --udc NAME   the gadget's UDC file and UDC (for unplug/replug)\n"
 		"      --ready-file PATH    created once descriptors are written\n"
 		"      --zlp                send a zero-length packet after a reply of a 64 multiple\n"
+		"  --baud N                 pty: pace replies at N baud, 10 bits a byte (0: unpaced)\n"
 		"reader:\n"
 		"  --card FILE              card description on the reader at start\n"
 		"  --cards-dir DIR          where present/swap look for relative names\n"
@@ -428,7 +442,7 @@ static int parse_delay_opt(struct emu *e, const char *s)
 enum {
 	OPT_PTY = 256, OPT_LINK, OPT_FFS, OPT_MODE, OPT_UDC_FILE, OPT_UDC, OPT_READY, OPT_ZLP,
 	OPT_CARD, OPT_CARDS_DIR, OPT_QUIRK, OPT_FP, OPT_DELAY, OPT_SAM_ID, OPT_CHUNK,
-	OPT_REQ_TIMEOUT, OPT_CTL, OPT_LOG, OPT_LOG_FULL, OPT_HELP,
+	OPT_REQ_TIMEOUT, OPT_CTL, OPT_LOG, OPT_LOG_FULL, OPT_HELP, OPT_BAUD,
 };
 
 static const struct option options[] = {
@@ -452,6 +466,7 @@ static const struct option options[] = {
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "log-full", no_argument, NULL, OPT_LOG_FULL },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "baud", required_argument, NULL, OPT_BAUD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -510,6 +525,7 @@ static int parse_args(struct emu *e, int argc, char **argv, const char **ret_car
 				r = -errno;
 			break;
 		case OPT_LOG_FULL: e->log_full = true; break;
+		case OPT_BAUD: e->baud = (unsigned)strtoul(optarg, NULL, 10); break;
 		case OPT_HELP: case 'h': usage(stdout); exit(0);
 		default: return -EINVAL;
 		}

@@ -25,6 +25,7 @@
 #define EMU_CTL_CLIENTS 8
 #define EMU_CTL_LINE 1024
 #define EMU_PATH_MAX 512
+#define EMU_PACE_BYTES 16          /* pty pacing granularity */
 
 enum emu_fault_kind {
 	FAULT_NONE,
@@ -90,6 +91,7 @@ struct emu {
 	struct emu_fault fault;        /* one-shot, for the next reply */
 	unsigned chunk;                /* >0: every reply in segments of chunk bytes */
 	unsigned chunk_gap_ms;
+	unsigned baud;                 /* pty: pace output at 10 bits per byte (0: off) */
 
 	/* Request side */
 	struct cnid_parser req;
@@ -107,6 +109,7 @@ struct emu {
 	size_t tx_ncuts, tx_seg;
 	size_t tx_unplug_at;           /* unplug once this many bytes went out (0: never) */
 	uint64_t tx_due_us;            /* next segment not before this time */
+	uint64_t tx_sched_us;          /* when the segment in flight was due */
 	bool endless;
 	uint8_t endless_byte;
 	uint64_t endless_sent;
