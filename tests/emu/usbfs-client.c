@@ -6,7 +6,7 @@
  * in its pipe mode at full speed.  Runs inside the QEMU guest (static).
  *
  *   usbfs-client --serial NAME --mode split|single --ctl SOCKET --card FILE
- *                [--name PREFIX] [--cards-dir DIR] [--iterations N]
+ *                [--name PREFIX] [--iterations N] [--unplugs N]
  *
  * Prints "TEST <PREFIX>.<check> PASS|FAIL reason" lines (tests/vm contract)
  * and exits 1 if any check failed.  Endpoints are taken from the interface
@@ -565,30 +565,48 @@ static void check_boundaries(const struct cnid_card_desc *want)
 	result("chunked-replies", bad == 0, "%d chunk sizes wrong", bad);
 }
 
-static void check_unplug(void)
+/* Unplug in the middle of a reply (fault) and by command, then replug; n rounds. */
+static void check_unplug(int rounds)
 {
 	struct cnid_response r;
 	uint8_t req[64];
-	int n;
+	int n, bad = 0, last = 0;
 
-	ctl("fault unplug-mid 100");
-	n = cnid_command_build(CNID_CMD_READ, NULL, req, sizeof(req));
-	send_frame(req, (size_t)n);
-	n = read_reply(frame, TIMEOUT_MS);
-	/* The device goes away during the reply: an error, not a frame, not a hang. */
-	result("unplug-mid-reply", n < 0 && n != -ETIMEDOUT, "got %d", n);
-	fprintf(stderr, "%s: unplug mid-reply: %s\n", prefix, strerror(-n));
-	close_reader();
-	if (!ctl("replug")) {
-		result("replug", false, "control replug failed");
-		return;
+	for (int i = 0; i < rounds; i++) {
+		/* Default (half the reply), then various byte counts. */
+		if (i % 2)
+			ctl("fault unplug-mid %d", 1 + i * 37 % 1290);
+		else
+			ctl("fault unplug-mid");
+		n = cnid_command_build(CNID_CMD_READ, NULL, req, sizeof(req));
+		send_frame(req, (size_t)n);
+		n = read_reply(frame, TIMEOUT_MS);
+		/* The device goes away during the reply: an error, not a frame, not a hang. */
+		if (n >= 0 || n == -ETIMEDOUT) {
+			bad++;
+			last = n;
+		}
+		if (i == 0)
+			fprintf(stderr, "%s: unplug mid-reply: %s\n", prefix, strerror(-n));
+		close_reader();
+		if (!ctl("replug") || open_reader(10000) < 0) {
+			result("replug-and-select", false, "round %d: replug/reopen failed", i);
+			return;
+		}
+		n = transact(CNID_CMD_SELECT, NULL, &r);
+		if (n <= 0 || r.sw3 != CNID_SW3_OK) {
+			result("replug-and-select", false, "round %d: select %d", i, n);
+			return;
+		}
 	}
-	n = open_reader(10000);
-	result("replug", n == 0, "reopen: %s", strerror(-n));
-	if (n < 0)
-		return;
-	n = transact(CNID_CMD_SELECT, NULL, &r);
-	result("after-replug", n > 0 && r.sw3 == CNID_SW3_OK, "got %d", n);
+	result("unplug-mid-reply", bad == 0, "%d of %d rounds: got %d", bad, rounds, last);
+	result("replug-and-select", true, "ok");
+	/* The control command pair, without a reply in flight. */
+	close_reader();
+	n = ctl("unplug") && ctl("replug") && open_reader(10000) == 0 ? 0 : -1;
+	if (n == 0)
+		n = transact(CNID_CMD_FIND, NULL, &r) > 0 ? 0 : -1;
+	result("unplug-replug-command", n == 0, "replug by command failed");
 }
 
 static uint64_t now_us(void)
@@ -667,10 +685,11 @@ int main(int argc, char **argv)
 		{ "serial", required_argument, NULL, 's' }, { "mode", required_argument, NULL, 'm' },
 		{ "ctl", required_argument, NULL, 'c' },    { "card", required_argument, NULL, 'C' },
 		{ "name", required_argument, NULL, 'n' },   { "iterations", required_argument, NULL, 'i' },
+		{ "unplugs", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cnid_card_desc *want = calloc(1, sizeof(*want));
-	int o, r, iterations = 20;
+	int o, r, iterations = 20, unplugs = 2;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -680,12 +699,13 @@ int main(int argc, char **argv)
 		case 'C': card_path = optarg; break;
 		case 'n': prefix = optarg; break;
 		case 'i': iterations = atoi(optarg); break;
+		case 'u': unplugs = atoi(optarg); break;
 		default: return 2;
 		}
 	}
 	if (!ctl_sock || !card_path || !want) {
 		fprintf(stderr, "usage: usbfs-client --serial NAME --mode split|single --ctl SOCKET "
-			"--card FILE [--name PREFIX] [--iterations N]\n");
+			"--card FILE [--name PREFIX] [--iterations N] [--unplugs N]\n");
 		return 2;
 	}
 	r = emu_load_desc(card_path, want);
@@ -705,7 +725,7 @@ int main(int argc, char **argv)
 	check_boundaries(want);
 	check_zlp();
 	check_latency(iterations);
-	check_unplug();
+	check_unplug(unplugs > 0 ? unplugs : 1);
 	close_reader();
 	free(want);
 	return failures ? 1 : 0;

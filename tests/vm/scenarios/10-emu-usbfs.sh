@@ -12,6 +12,7 @@ GADGET=$CNID_TEST_DIR/gadget.sh
 CARD=$CNID_TEST_DIR/resident-fp2.card
 export CNID_EMU_RUN="$CNID_VM_TMP/emu"
 ITER=$(cnid_iterations 20 500)
+UNPLUGS=$(cnid_iterations 2 50)
 
 # reader NAME UDC_INDEX MODE: set up, test, tear down; prints TEST lines.
 reader() {
@@ -23,7 +24,7 @@ reader() {
 	fi
 	echo "TEST emu.$mode.setup PASS"
 	usbfs-client --serial "$name" --mode "$mode" --ctl "$CNID_EMU_RUN/$name/ctl" \
-		--card "$CARD" --name "emu.$mode" --iterations "$ITER" || rc=1
+		--card "$CARD" --name "emu.$mode" --iterations "$ITER" --unplugs "$UNPLUGS" || rc=1
 	# The emulator's log recorded both directions with timestamps.
 	if grep -q ' rx ' "$CNID_EMU_RUN/$name/log" && grep -q ' tx ' "$CNID_EMU_RUN/$name/log"; then
 		echo "TEST emu.$mode.log PASS"
