@@ -235,9 +235,12 @@ void ctl_exec(struct emu *e, char *line, char *out, size_t size)
 	} else if (strcmp(argv[0], "delay") == 0) {
 		if (argc == 2)
 			r = sam_set_profile(e, argv[1]);
-		else if (argc == 3)
-			r = sam_set_delay(e, argv[1], strtol(argv[2], NULL, 10));
-		else
+		else if (argc == 3) {
+			char *end;
+			long ms = strtol(argv[2], &end, 10);
+
+			r = *end || end == argv[2] ? -EINVAL : sam_set_delay(e, argv[1], ms);
+		} else
 			r = -EINVAL;
 		if (r < 0)
 			snprintf(out, size, "error usage: delay none|realistic | delay CMD|all MS");
@@ -263,6 +266,16 @@ void ctl_exec(struct emu *e, char *line, char *out, size_t size)
 		e->chunk = (unsigned)k;
 		e->chunk_gap_ms = (unsigned)gap;
 		snprintf(out, size, "ok chunk %u gap %u", e->chunk, e->chunk_gap_ms);
+	} else if (strcmp(argv[0], "sam-id") == 0) {
+		struct cnid_sam_id id;
+		char buf[CNID_SAM_ID_STRLEN + 8];
+
+		if (argc != 2 || emu_parse_sam_id(argv[1], &id) < 0) {
+			snprintf(out, size, "error usage: sam-id NN.NN-NNNNNNNN-NNNNNNNNNN-NNNNNNNNNN");
+			return;
+		}
+		e->sam_id = id;
+		snprintf(out, size, "ok sam-id %s", cnid_sam_id_format(&id, buf, sizeof(buf)));
 	} else if (strcmp(argv[0], "baud") == 0) {
 		long b = argc == 2 ? strtol(argv[1], NULL, 10) : -1;
 
@@ -291,7 +304,7 @@ void ctl_exec(struct emu *e, char *line, char *out, size_t size)
 	} else if (strcmp(argv[0], "help") == 0) {
 		snprintf(out, size, "ok commands: present FILE, remove, swap FILE, quirk on|off, "
 			 "fingerprints on|off, zlp on|off, delay PROFILE|CMD MS, fault NAME [ARGS], "
-			 "chunk K [GAP_MS], baud N, stop, unplug, replug, status, quit");
+			 "chunk K [GAP_MS], baud N, sam-id ID, stop, unplug, replug, status, quit");
 	} else {
 		snprintf(out, size, "error unknown command '%s'", argv[0]);
 	}

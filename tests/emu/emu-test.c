@@ -358,18 +358,24 @@ static void test_every_command(void **state)
 	}
 }
 
-static void test_sam_id_option(void **state)
+static void test_sam_id_setting(void **state)
 {
-	/* The emulator's SAM ID is what cnid_sam_id_encode makes of it. */
-	struct cnid_sam_id id = { 5, 1, 20101129, 1228293, 296863149 };
+	/* The reply carries what cnid_sam_id_encode makes of the configured ID. */
+	struct cnid_sam_id id = { 12, 3, 20240101, 42, 4294967295u }, got;
 	struct cnid_response r;
+	char str[CNID_SAM_ID_STRLEN + 8], reply[256];
 	uint8_t enc[16];
 
 	(void)state;
+	ctl_ok("sam-id %s", cnid_sam_id_format(&id, str, sizeof(str)));
 	cnid_sam_id_encode(&id, enc);
 	transact(CNID_CMD_SAM_ID, NULL, frame_buf, &r);
 	assert_int_equal(r.data_len, 16);
 	assert_memory_equal(r.data, enc, 16);
+	assert_int_equal(cnid_decode_sam_id(&r, &got), 0);
+	assert_string_equal(cnid_sam_id_format(&got, reply, sizeof(reply)), str);
+	assert_int_equal(emu_ctl(sock, reply, sizeof(reply), "sam-id 5.1-x"), 1);
+	ctl_ok("sam-id 05.01-20101129-0001228293-0296863149");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1071,7 +1077,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_every_command, reset_reader),
-		cmocka_unit_test_setup(test_sam_id_option, reset_reader),
+		cmocka_unit_test_setup(test_sam_id_setting, reset_reader),
 		cmocka_unit_test_setup(test_every_card_decodes_as_described, reset_reader),
 		cmocka_unit_test_setup(test_fingerprints_switch, reset_reader),
 		cmocka_unit_test_setup(test_quirk_on, reset_reader),

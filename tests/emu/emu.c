@@ -409,7 +409,6 @@ static int parse_onoff(const char *s, bool *ret)
 	return 0;
 }
 
-int emu_parse_sam_id(const char *s, struct cnid_sam_id *ret);
 int emu_parse_sam_id(const char *s, struct cnid_sam_id *ret)
 {
 	unsigned a, b, c, d, f;

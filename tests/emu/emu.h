@@ -147,6 +147,8 @@ void emu_log_event(struct emu *e, const char *fmt, ...) __attribute__((format(pr
 void emu_rx(struct emu *e, const uint8_t *p, size_t n);
 void emu_tx_segment_done(struct emu *e);
 void emu_transport_reset(struct emu *e);
+/* "05.01-20101129-0001228293-0296863149" to a SAM ID. */
+int emu_parse_sam_id(const char *s, struct cnid_sam_id *ret);
 void emu_stop_output(struct emu *e);
 int emu_unplug(struct emu *e);
 int emu_replug(struct emu *e);

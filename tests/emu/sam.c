@@ -68,7 +68,6 @@ int sam_set_delay(struct emu *e, const char *cmd, long ms)
 		if (!c)
 			return -EINVAL;
 		e->delay_ms[c->id] = (unsigned)ms;
-		/* Both read commands share one delay unless set apart. */
 	}
 	snprintf(e->profile, sizeof(e->profile), "custom");
 	return 0;
