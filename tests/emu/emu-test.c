@@ -974,6 +974,45 @@ static void test_delays(void **state)
 	}
 }
 
+/* A storm of random requests, valid and not: the reader keeps answering. */
+static void test_random_requests(void **state)
+{
+	uint8_t req[300], buf[65536];
+	unsigned seed = 12345;
+	struct cnid_response r;
+	char reply[1024];
+
+	(void)state;
+	ctl_ok("quirk off");
+	for (int i = 0; i < 400; i++) {
+		size_t dlen = (size_t)(rand_r(&seed) % 8);
+		uint8_t data[8];
+		int n;
+
+		for (size_t k = 0; k < dlen; k++)
+			data[k] = (uint8_t)rand_r(&seed);
+		n = cnid_request_build((uint8_t)rand_r(&seed), (uint8_t)rand_r(&seed), data, dlen,
+				       req, sizeof(req));
+		assert_true(n > 0);
+		switch (rand_r(&seed) % 4) {
+		case 0: req[n - 1] ^= (uint8_t)(1 + rand_r(&seed) % 255); break; /* checksum */
+		case 1: req[6] = (uint8_t)rand_r(&seed); break;                    /* LEN */
+		case 2: n = 1 + rand_r(&seed) % n; break;                           /* cut */
+		default: break;
+		}
+		send_bytes(req, (size_t)n);
+		if (i % 50 == 0)
+			read_some(buf, sizeof(buf), 5);
+	}
+	/* Let partial requests time out, drop whatever came back. */
+	usleep(400 * 1000);
+	drain(100);
+	assert_int_equal(emu_ctl(sock, reply, sizeof(reply), "status"), 0);
+	transact(CNID_CMD_SAM_STATUS, NULL, frame_buf, &r);
+	assert_int_equal(r.sw3, CNID_SW3_OK);
+	assert_int_equal(find_card(), 0);
+}
+
 static void test_baud_pacing(void **state)
 {
 	uint64_t t;
@@ -1094,6 +1133,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fault_split_every_boundary, reset_reader),
 		cmocka_unit_test_setup(test_chunk_mode, reset_reader),
 		cmocka_unit_test_setup(test_fault_unplug_mid_reply, reset_reader),
+		cmocka_unit_test_setup(test_random_requests, reset_reader),
 		cmocka_unit_test_setup(test_delays, reset_reader),
 		cmocka_unit_test_setup(test_baud_pacing, reset_reader),
 		cmocka_unit_test_setup(test_control_socket, reset_reader),

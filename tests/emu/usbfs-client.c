@@ -360,6 +360,14 @@ static void check_bus(void)
 {
 	bool maxp_ok = rd.n_eps > 0;
 
+	fprintf(stderr, "%s: %s speed %s, bulk OUT", prefix, rd.dev, rd.speed);
+	for (int i = 0; i < rd.n_out; i++)
+		fprintf(stderr, " 0x%02x", rd.out_ep[i]);
+	fprintf(stderr, ", bulk IN");
+	for (int i = 0; i < rd.n_in; i++)
+		fprintf(stderr, " 0x%02x", rd.in_ep[i]);
+	fprintf(stderr, "\n");
+
 	for (int i = 0; i < rd.n_eps; i++)
 		maxp_ok &= rd.maxp[i] == 64;
 	result("full-speed", strcmp(rd.speed, "12") == 0, "speed %s, want 12", rd.speed);
