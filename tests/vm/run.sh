@@ -20,13 +20,14 @@ usage() {
 	cat >&2 <<-EOF
 	usage: tests/vm/run.sh [--kernel K]... [--only PREFIX]... [--stress [N]] [--udcs N]
 	       [--timeout S] [--scenario-timeout S] [--accel tcg|kvm|auto] [--smp N]
-	       [--mem MB] [--append ARGS] [--keep-going] [--no-module] [--shell] [-v]
+	       [--mem MB] [--append ARGS] [--scenario FILE]... [--keep-going] [--no-module]
+	       [--shell] [-v]
 	       tests/vm/run.sh --list-kernels
 	EOF
 	exit 2
 }
 
-kernels=() only=() stress=${CNID_VM_STRESS:-0} udcs=${VM_UDCS:-2}
+kernels=() only=() extra_scen=() stress=${CNID_VM_STRESS:-0} udcs=${VM_UDCS:-2}
 host_timeout=${VM_TIMEOUT:-} stimeout=${VM_SCENARIO_TIMEOUT:-120}
 accel=${VM_ACCEL:-auto} smp=${VM_SMP:-2} mem=${VM_MEM:-768} append=${VM_APPEND:-}
 verbose=0 keep_going=1 no_module=0 shell=0 list=0
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernels+=("$2"); shift ;;
 	--kernel=*) kernels+=("${1#*=}") ;;
 	--only) only+=("$2"); shift ;;
+	--scenario) extra_scen+=("$(realpath "$2")"); shift ;;
 	--only=*) only+=("${1#*=}") ;;
 	--stress)
 		if [ $# -gt 1 ] && [[ $2 =~ ^[0-9]+$ ]]; then stress=$2; shift; else stress=1; fi ;;
@@ -122,6 +124,11 @@ for f in "$VMDIR"/scenarios/*.sh; do
 	fi
 	scen+=("$f")
 done
+for f in "${extra_scen[@]+"${extra_scen[@]}"}"; do
+	[ -f "$f" ] || vm_die "--scenario $f: no such file"
+	scen+=("$f")
+	[ ${#only[@]} -gt 0 ] && only+=("$(basename "$f" .sh)")
+done
 [ ${#scen[@]} -gt 0 ] || vm_die "no scenario matches: ${only[*]:-(all)}"
 if [ -z "$host_timeout" ]; then
 	host_timeout=120
@@ -150,7 +157,7 @@ build_module() {
 		--filter='protect *.mod' --filter='protect *.mod.c' --filter='protect modules.order' \
 		--filter='protect Module.symvers' \
 		Kbuild kmod "$work/src/"
-	if ! make -C "$kdir" M="$work/src" -j"$(nproc)" modules >"$work/module-build.log" 2>&1; then
+	if ! make -C "$kdir" M="$work/src" -j"$(nproc)" modules >"$work/module-build.log" 2>&1 </dev/null; then
 		vm_log "vm $kver: building cnid.ko failed:"
 		cat "$work/module-build.log" >&2
 		return 1
@@ -158,17 +165,23 @@ build_module() {
 	find "$work/src" -name cnid.ko | head -n 1
 }
 
-# build_initrd KVER WORK KO: base (cached) + overlay, concatenated.
-build_initrd() {
-	local kver=$1 work=$2 ko=$3 key base ov f
+# build_base KVER WORK: the cached base cpio (path printed).
+build_base() {
+	local kver=$1 work=$2 key base
 	key=$(hash_files $(base_inputs "$kver" "$KMODDIR" "$KMODS" | sort -u))
 	base=$work/base-$key.cpio
 	if [ ! -f "$base" ]; then
 		rm -f "$work"/base-*.cpio
-		mk_base "$work/base" "$kver" "$KMODDIR" "$KMODS" "$base.tmp"
-		mv "$base.tmp" "$base"
-		rm -rf "$work/base"
+		mk_base "$work/base.$$" "$kver" "$KMODDIR" "$KMODS" "$base.$$" >&2
+		mv "$base.$$" "$base"
+		rm -rf "$work/base.$$"
 	fi
+	echo "$base"
+}
+
+# build_initrd RUN BASE KO: the run's initrd: base + overlay, concatenated.
+build_initrd() {
+	local work=$1 base=$2 ko=$3 ov f
 	ov=$work/overlay
 	rm -rf "$ov"
 	mkdir -p "$ov/lib/modules" "$ov/usr/bin" "$ov/usr/share/cnid-test" "$ov/scenarios" \
@@ -202,11 +215,11 @@ build_initrd() {
 	cat "$base" "$work/overlay.cpio" >"$work/initrd.cpio"
 }
 
-# boot KVER WORK MODE(pvh|bzimage): run the guest; console.log, results.log.
+# boot KVER RUN MODE(pvh|bzimage): run the guest; RUN/console.log, results.log.
 boot() {
 	local kver=$1 work=$2 mode=$3 kernel cmdline a
 	kernel=$KIMAGE
-	[ "$mode" = pvh ] && kernel=$work/vmlinux
+	[ "$mode" = pvh ] && kernel=$work/vmlinux	# (the run's link to the cached one)
 	a=$ACCEL
 	cmdline="console=ttyS0 printk.time=1 panic=-1 oops=panic softlockup_panic=1"
 	cmdline+=" hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=30 slub_debug=FZPU"
@@ -234,65 +247,98 @@ boot() {
 	fi
 }
 
+# prepare_kernel WORK: under the per-kernel lock (concurrent runs of the
+# rig share the caches): cnid.ko, the base cpio, the ELF vmlinux.  Sets
+# KO, BASE, MODE.
+prepare_kernel() {
+	local work=$1 key
+	KO= BASE= MODE=bzimage
+	if [ "$no_module" = 0 ] && have_module_sources; then
+		KO=$(build_module "$KVER" "$KDIR" "$work") || {
+			echo "vm $KVER: 0 passed, 1 failed (cnid.ko does not build)"
+			return 1
+		}
+		[ -n "$KO" ] || { echo "vm $KVER: 0 passed, 1 failed (make produced no cnid.ko)"; return 1; }
+	elif [ "$no_module" = 0 ]; then
+		echo "vm $KVER: kmod/ has no sources (or no kmod/Kbuild) yet: no cnid.ko in the image"
+	fi
+	BASE=$(build_base "$KVER" "$work")
+	if [ "$KBOOT" != bzimage ]; then
+		key=$(hash_files "$KIMAGE")
+		if [ ! -f "$work/vmlinux" ] || [ "$(cat "$work/vmlinux.key" 2>/dev/null)" != "$key" ]; then
+			rm -f "$work/pvh-broken"
+			if extract_vmlinux "$KIMAGE" "$work/vmlinux.$$"; then
+				mv "$work/vmlinux.$$" "$work/vmlinux"
+				echo "$key" >"$work/vmlinux.key"
+			fi
+		fi
+		[ -f "$work/vmlinux" ] && [ ! -f "$work/pvh-broken" ] && MODE=pvh
+		[ "$KBOOT" = pvh ] && [ "$MODE" != pvh ] && vm_log "vm $KVER: no ELF vmlinux, booting the bzImage"
+	fi
+	return 0
+}
+
 run_kernel() {
-	local conf=$1 work ko= mode t0 t1 wall
+	local conf=$1 work run t0 t1 wall lockfd rc=0
 	kernel_conf "$conf"
 	if [ -n "$KPREPARE" ]; then
-		eval "$KPREPARE" || { echo "vm $KNAME: preparing the kernel failed"; return 1; }
+		eval "$KPREPARE" || { echo "vm $KNAME: preparing the kernel failed: 0 passed, 1 failed"
+			echo "0 1 0" >"$COUNTS/$KNAME"; return 1; }
 		kernel_conf "$conf"
 	fi
 	if [ -z "$KVER" ] || [ ! -f "$KIMAGE" ]; then
 		echo "vm $KNAME: kernel not installed (tools/install-deps.sh vm): 0 passed, 1 failed"
-		echo "0 1 0" >"$OUT/$KNAME.counts"
+		echo "0 1 0" >"$COUNTS/$KNAME"
 		return 1
 	fi
 	work=$OUT/$KVER
-	mkdir -p "$work"
-	rm -f "$work/console.log" "$work/results.log"
-	if [ "$no_module" = 0 ] && have_module_sources; then
-		ko=$(build_module "$KVER" "$KDIR" "$work") || {
-			echo "vm $KVER: 0 passed, 1 failed (cnid.ko does not build)"
-			echo "0 1 0" >"$OUT/$KNAME.counts"
-			return 1
-		}
-		[ -n "$ko" ] || { vm_log "vm $KVER: make produced no cnid.ko"; return 1; }
-	elif [ "$no_module" = 0 ]; then
-		echo "vm $KVER: kmod/ has no sources (or no kmod/Kbuild) yet: no cnid.ko in the image"
+	run=$work/run.$$
+	rm -rf "$run"
+	mkdir -p "$run"
+	exec {lockfd}>"$work/lock"
+	if ! flock -n "$lockfd"; then
+		vm_log "vm $KVER: waiting for another run of the rig to finish preparing this kernel"
+		flock "$lockfd"
 	fi
-	build_initrd "$KVER" "$work" "$ko"
+	prepare_kernel "$work" || rc=1
+	[ -n "$KO" ] && cp "$KO" "$run/cnid.ko"
+	if [ "$MODE" = pvh ]; then
+		ln "$work/vmlinux" "$run/vmlinux" 2>/dev/null || cp "$work/vmlinux" "$run/vmlinux"
+	fi
+	exec {lockfd}>&-
+	if [ "$rc" != 0 ]; then
+		echo "0 1 0" >"$COUNTS/$KNAME"
+		rm -rf "$run"
+		return 1
+	fi
+	build_initrd "$run" "$BASE" "${KO:+$run/cnid.ko}"
 
-	mode=bzimage
-	if [ "$KBOOT" != bzimage ]; then
-		local key
-		key=$(hash_files "$KIMAGE")
-		if [ ! -f "$work/vmlinux" ] || [ "$(cat "$work/vmlinux.key" 2>/dev/null)" != "$key" ]; then
-			rm -f "$work/vmlinux" "$work/pvh-broken"
-			if extract_vmlinux "$KIMAGE" "$work/vmlinux"; then
-				echo "$key" >"$work/vmlinux.key"
-			fi
-		fi
-		[ -f "$work/vmlinux" ] && [ ! -f "$work/pvh-broken" ] && mode=pvh
-		[ "$KBOOT" = pvh ] && [ "$mode" != pvh ] && vm_log "vm $KVER: no ELF vmlinux, booting the bzImage"
-	fi
-	[ "$verbose" = 1 ] && vm_log "vm $KVER: booting ($mode, $ACCEL, timeout ${host_timeout}s)"
+	[ "$verbose" = 1 ] && vm_log "vm $KVER: booting ($MODE, $ACCEL, timeout ${host_timeout}s)"
 	t0=$(date +%s.%N)
-	boot "$KVER" "$work" "$mode"
+	boot "$KVER" "$run" "$MODE"
 	t1=$(date +%s.%N)
-	if [ "$mode" = pvh ] && ! grep -q '^CNID-VM-BOOT' "$work/results.log" 2>/dev/null &&
-		! grep -q 'Linux version' "$work/console.log"; then
+	if [ "$MODE" = pvh ] && ! grep -q '^CNID-VM-BOOT' "$run/results.log" 2>/dev/null &&
+		! grep -q 'Linux version' "$run/console.log"; then
 		vm_log "vm $KVER: the ELF vmlinux (PVH) did not boot; retrying with the bzImage"
 		touch "$work/pvh-broken"
-		mode=bzimage
+		MODE=bzimage
 		t0=$(date +%s.%N)
-		boot "$KVER" "$work" "$mode"
+		boot "$KVER" "$run" "$MODE"
 		t1=$(date +%s.%N)
 	fi
 	wall=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
-	"$VMDIR/verdict.sh" --label "vm $KVER" --wall "$wall" --boot "$mode/$ACCEL" \
-		--counts "$OUT/$KNAME.counts" "$work/console.log" "$work/results.log"
+	# keep the logs of this run as the kernel's latest
+	rm -f "$run/initrd.cpio" "$run/overlay.cpio" "$run/vmlinux" "$run/cnid.ko"
+	rm -rf "$work/last"
+	mv -T "$run" "$work/last" 2>/dev/null || { rm -rf "$work/last"; mv -T "$run" "$work/last"; }
+	"$VMDIR/verdict.sh" --label "vm $KVER" --wall "$wall" --boot "$MODE/$ACCEL" \
+		--counts "$COUNTS/$KNAME" "$work/last/console.log" "$work/last/results.log"
 }
 
 mkdir -p "$OUT"
+COUNTS=$OUT/counts.$$
+mkdir -p "$COUNTS"
+trap 'rm -rf "$COUNTS"' EXIT
 if [ "$accel" = auto ]; then
 	kernel_conf "${confs[0]}"
 	ACCEL=$(probe_accel "$KIMAGE" "$OUT/accel")
@@ -302,7 +348,6 @@ fi
 [ "$stress" != 0 ] && echo "vm: stress mode, CNID_VM_STRESS=$stress"
 rc=0
 for conf in "${confs[@]}"; do
-	rm -f "$OUT/$(kernel_conf "$conf"; echo "$KNAME").counts"
 	if ! run_kernel "$conf"; then
 		rc=1
 		[ "$keep_going" = 1 ] || break
@@ -311,8 +356,8 @@ done
 total_p=0 total_f=0 total_s=0
 for conf in "${confs[@]}"; do
 	kernel_conf "$conf"
-	[ -f "$OUT/$KNAME.counts" ] || continue
-	read -r p f s <"$OUT/$KNAME.counts"
+	[ -f "$COUNTS/$KNAME" ] || continue
+	read -r p f s <"$COUNTS/$KNAME"
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
 [ "$total_f" -gt 0 ] && rc=1

@@ -122,7 +122,7 @@ if command -v busybox >/dev/null; then
 	cat >"$tmp/host-runner.sh" <<EOF
 RES=$tmp/runner.res stress=0 tdefault=20 only=
 passed=0 failed=0 skipped=0
-CNID_VM_HOST_TEST=1 CNID_VM_RUNDIR=$tmp/run
+CNID_VM_HOST_TEST=1 CNID_VM_RUNDIR=$tmp/run CNID_VM_LIB=$here/guest/cnid-vm.sh CNID_VM_DIAG=$tmp/diag
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 feed() { :; }
 . $here/guest/cnid-vm.sh
@@ -149,6 +149,11 @@ TEST x.y FAIL bad reply"
 		ko runner.synthesis "got: $(tr '\n' '|' <"$tmp/runner.res" 2>/dev/null) $(tail -3 "$tmp/runner.out" | tr '\n' '|')"
 	fi
 	if [ "$took" -lt 15 ]; then ok runner.no-hang; else ko runner.no-hang "took ${took}s"; fi
+	if grep -q 'scenario 03-hang timed out' "$tmp/diag" && grep -q -- '-- pid .*sleep 30' "$tmp/diag"; then
+		ok runner.timeout-diagnostics
+	else
+		ko runner.timeout-diagnostics "$(head -c 300 "$tmp/diag" 2>/dev/null)"
+	fi
 else
 	echo "TEST vm-selftest.runner SKIP busybox not installed"
 fi

@@ -7,13 +7,14 @@
 #   make vmcheck VM_ARGS="--kernel 6.12 --only 10-emu -v"
 #   make vmstress [VM_STRESS=N]     scenarios loop (CNID_VM_STRESS=1 or N)
 #   make vm-selftest                the log checker and result parser, no QEMU
+#   make vm-selftest-live           a hang and a crash in a real guest are caught
 
 VM_GUEST_BINS ?=
 VM_GUEST_FILES ?=
 VM_ARGS ?=
 VM_STRESS ?= 1
 
-.PHONY: vmcheck vmstress vm-selftest vm-guest vm-print-guest
+.PHONY: vmcheck vmstress vm-selftest vm-selftest-live vm-guest vm-print-guest
 
 # Guest content is built by a sub-make: fragments included after this one
 # append to VM_GUEST_BINS too late for a prerequisite list, not for a recipe.
@@ -32,6 +33,11 @@ vm-selftest:
 	@tests/vm/selftest.sh >$(BUILD)/vm/selftest.log 2>&1 || \
 		{ cat $(BUILD)/vm/selftest.log; exit 1; }
 	@tail -n 1 $(BUILD)/vm/selftest.log
+
+# Boots a kernel with a hanging and a crashing scenario: proves the rig fails
+# such runs for the right reasons (~20 s; not part of make check).
+vm-selftest-live:
+	@tests/vm/selftest-live.sh $(VM_SELFTEST_KERNEL)
 
 vmcheck: vm-selftest vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \

@@ -38,8 +38,11 @@ run_scenario() {
 	teepid=$!
 	CNID_VM_SCENARIO=$n CNID_VM_TMP=$d/tmp setsid sh "$f" >"$d/fifo" 2>&1 </dev/null 9>&- &
 	pid=$!
-	setsid sh -c "sleep $t; echo timeout >$d/timedout; kill -TERM -$pid; sleep 3; kill -KILL -$pid" \
-		>/dev/null 2>&1 </dev/null 9>&- &
+	setsid sh -c "sleep $t; echo timeout >$d/timedout
+		echo 'cnid-vm: scenario $n timed out after ${t}s; its processes:'
+		. ${CNID_VM_LIB:-/lib/cnid-vm.sh}; cnid_dump_group $pid
+		kill -TERM -$pid; sleep 3; kill -KILL -$pid" \
+		>>"${CNID_VM_DIAG:-/dev/console}" 2>&1 </dev/null 9>&- &
 	wdpid=$!
 	wait "$pid"
 	rc=$?

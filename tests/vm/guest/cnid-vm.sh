@@ -131,3 +131,19 @@ cnid_restore_hcd() {
 	cnid_hcd_as_rig && return 0
 	cnid_reload_hcd is_high_speed=0 num="$CNID_VM_UDCS" && cnid_hcd_as_rig
 }
+
+# cnid_dump_group PGID: what each process of a process group is doing, with
+# its kernel stack (for a scenario that timed out).
+cnid_dump_group() {
+	_pg=$1
+	for _s in /proc/[0-9]*/stat; do
+		_p=${_s#/proc/}
+		_p=${_p%/stat}
+		# fields after the ")" of comm: state ppid pgrp
+		set -- $(sed 's/.*) //' "$_s" 2>/dev/null)
+		[ "${3:-x}" = "$_pg" ] || continue
+		echo "-- pid $_p state $1: $(tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null)"
+		echo "   wchan $(cat "/proc/$_p/wchan" 2>/dev/null)"
+		sed 's/^/   /' "/proc/$_p/stack" 2>/dev/null
+	done
+}

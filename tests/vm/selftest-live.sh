@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# selftest-live.sh [KERNEL]: boot one kernel with the canned bad scenarios
+# of tests/vm/selftest/ (a hang, then a kernel crash) and check that the rig
+# reports each the way it must: the run fails, the hang is a timeout, the
+# completion marker is missing and the panic is in the kernel log reports.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+k=${1:-6.1}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+VM_GUEST_BINS= VM_GUEST_FILES= "$here/run.sh" --kernel "$k" --no-module --only none \
+	--scenario "$here/selftest/01-hang.sh" --scenario "$here/selftest/02-crash.sh" >"$out" 2>&1
+rc=$?
+fail=0
+check() { # name, grep pattern
+	if grep -q -E "$2" "$out"; then echo "TEST vm-selftest-live.$1 PASS"; else
+		echo "TEST vm-selftest-live.$1 FAIL no match for: $2"; fail=1; fi
+}
+if [ "$rc" != 0 ]; then echo "TEST vm-selftest-live.run-fails PASS"; else
+	echo "TEST vm-selftest-live.run-fails FAIL the run passed"; fail=1; fi
+check timeout 'TEST 01-hang FAIL timeout after 3s'
+check no-marker 'no completion marker'
+check panic-reported '^\[ *[0-9.]+\] Kernel panic - not syncing: sysrq triggered crash'
+check console-printed 'guest console'
+check summary '^[0-9]+ passed, [1-9][0-9]* failed$'
+[ "$fail" = 0 ] || { echo "---- run.sh output ----"; cat "$out"; }
+exit "$fail"
