@@ -4,6 +4,7 @@
  * reply line per command ("ok ..." or "error ...").  Also the client side,
  * `cnid-emu ctl SOCKET CMD...`.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -193,6 +194,32 @@ static void status_line(struct emu *e, char *out, size_t size)
 				      cnid_command_get((enum cnid_cmd_id)i)->name, e->delay_ms[i]);
 }
 
+/* "ok NAME.card ..." for every card description in --cards-dir. */
+static void wallet_line(struct emu *e, char *out, size_t size)
+{
+	struct dirent **names;
+	size_t n = (size_t)snprintf(out, size, "ok");
+	int count;
+
+	if (!e->cards_dir[0]) {
+		snprintf(out, size, "error no --cards-dir");
+		return;
+	}
+	count = scandir(e->cards_dir, &names, NULL, alphasort);
+	if (count < 0) {
+		snprintf(out, size, "error %s: %s", e->cards_dir, strerror(errno));
+		return;
+	}
+	for (int i = 0; i < count; i++) {
+		size_t l = strlen(names[i]->d_name);
+
+		if (l > 5 && strcmp(names[i]->d_name + l - 5, ".card") == 0 && n + l + 2 < size)
+			n += (size_t)snprintf(out + n, size - n, " %s", names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+}
+
 void ctl_exec(struct emu *e, char *line, char *out, size_t size)
 {
 	char *argv[16], err[600];
@@ -296,6 +323,8 @@ void ctl_exec(struct emu *e, char *line, char *out, size_t size)
 			snprintf(out, size, "error %s: %s", argv[0], strerror(-r));
 		else
 			snprintf(out, size, "ok %sged", argv[0]);
+	} else if (strcmp(argv[0], "wallet") == 0) {
+		wallet_line(e, out, size);
 	} else if (strcmp(argv[0], "status") == 0) {
 		status_line(e, out, size);
 	} else if (strcmp(argv[0], "quit") == 0) {
@@ -304,7 +333,7 @@ void ctl_exec(struct emu *e, char *line, char *out, size_t size)
 	} else if (strcmp(argv[0], "help") == 0) {
 		snprintf(out, size, "ok commands: present FILE, remove, swap FILE, quirk on|off, "
 			 "fingerprints on|off, zlp on|off, delay PROFILE|CMD MS, fault NAME [ARGS], "
-			 "chunk K [GAP_MS], baud N, sam-id ID, stop, unplug, replug, status, quit");
+			 "chunk K [GAP_MS], baud N, sam-id ID, wallet, stop, unplug, replug, status, quit");
 	} else {
 		snprintf(out, size, "error unknown command '%s'", argv[0]);
 	}

@@ -1060,6 +1060,9 @@ static void test_control_socket(void **state)
 	assert_int_equal(emu_ctl(sock, reply, sizeof(reply), "status"), 0);
 	assert_non_null(strstr(reply, "fault=stall"));
 	ctl_ok("fault none");
+	assert_int_equal(emu_ctl(sock, reply, sizeof(reply), "wallet"), 0);
+	assert_non_null(strstr(reply, " resident-fp2.card"));
+	assert_non_null(strstr(reply, " foreign-2023.card"));
 
 	/* The command-line client: exit 0 on ok, 1 on error. */
 	snprintf(cmd, sizeof(cmd), "%s ctl %s status >/dev/null", emu_bin, sock);
