@@ -850,6 +850,31 @@ static void test_fault_split_every_boundary(void **state)
 	}
 }
 
+/* The same for the largest reply: every one of the 2320 boundaries of a 30 10 reply. */
+static void test_fault_split_read_every_boundary(void **state)
+{
+	struct cnid_response r;
+	uint8_t *whole = malloc(CNID_FRAME_MAX);
+	size_t sizes[2], len;
+
+	(void)state;
+	assert_non_null(whole);
+	ctl_ok("quirk off");
+	len = transact(CNID_CMD_READ_FP, NULL, whole, &r);
+	assert_int_equal(len, CNID_FRAME_MAX);
+	for (size_t at = 1; at < len; at++) {
+		ctl_ok("fault split %zu", at);
+		assert_int_equal(transact(CNID_CMD_READ_FP, NULL, frame_buf, &r), len);
+		assert_memory_equal(frame_buf, whole, len);
+		if (at % 97 == 0) {     /* the log confirms the cut (reading it each time is slow) */
+			assert_int_equal(last_tx_sizes(sizes, 2), 0);
+			assert_int_equal(sizes[0], at);
+			assert_int_equal(sizes[1], len - at);
+		}
+	}
+	free(whole);
+}
+
 static void test_chunk_mode(void **state)
 {
 	struct cnid_response r;
@@ -1134,6 +1159,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fault_endless, reset_reader),
 		cmocka_unit_test_setup(test_fault_every_sw3, reset_reader),
 		cmocka_unit_test_setup(test_fault_split_every_boundary, reset_reader),
+		cmocka_unit_test_setup(test_fault_split_read_every_boundary, reset_reader),
 		cmocka_unit_test_setup(test_chunk_mode, reset_reader),
 		cmocka_unit_test_setup(test_fault_unplug_mid_reply, reset_reader),
 		cmocka_unit_test_setup(test_random_requests, reset_reader),

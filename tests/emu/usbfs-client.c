@@ -6,7 +6,7 @@
  * in its pipe mode at full speed.  Runs inside the QEMU guest (static).
  *
  *   usbfs-client --serial NAME --mode split|single --ctl SOCKET --card FILE
- *                [--name PREFIX] [--iterations N] [--unplugs N]
+ *                [--name PREFIX] [--iterations N] [--unplugs N] [--walk-all]
  *
  * Prints "TEST <PREFIX>.<check> PASS|FAIL reason" lines (tests/vm contract)
  * and exits 1 if any check failed.  Endpoints are taken from the interface
@@ -37,10 +37,13 @@ static const char *ctl_sock;
 static const char *card_path;
 static int want_split = 1;
 static int failures;
+static bool walk_all;
 
 struct reader {
 	int fd;
 	char dev[64];
+	char sysdir[256];      /* e.g. "2-1" */
+	char devnum[16];
 	uint8_t out_ep[2], in_ep[2];
 	int n_out, n_in;
 	unsigned maxp[4];
@@ -197,7 +200,27 @@ static int open_reader(int timeout_ms)
 		usleep(50000);
 	}
 	read_sysfs(dir, "speed", rd.speed, sizeof(rd.speed));
+	snprintf(rd.sysdir, sizeof(rd.sysdir), "%s", dir);
+	snprintf(rd.devnum, sizeof(rd.devnum), "%s", dev);
 	return parse_descriptors(&rd);
+}
+
+/*
+ * Wait until the device we had open has left sysfs.  dummy_hcd fails the
+ * URBs in flight (EPROTO) a little before the hub thread removes the
+ * device: reopening at once could find the departing one.
+ */
+static bool wait_gone(int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	char dev[16];
+
+	while (read_sysfs(rd.sysdir, "devnum", dev, sizeof(dev)) == 0 && strcmp(dev, rd.devnum) == 0) {
+		if (now_ms() > end)
+			return false;
+		usleep(10000);
+	}
+	return true;
 }
 
 static int bulk(uint8_t ep, void *data, size_t len, unsigned timeout)
@@ -210,22 +233,25 @@ static int bulk(uint8_t ep, void *data, size_t len, unsigned timeout)
 	return r < 0 ? -errno : r;
 }
 
+/* One whole OUT transfer: 0, or -errno (-EIO for a short one). */
+static int bulk_out(uint8_t ep, const uint8_t *p, size_t n)
+{
+	int r = bulk(ep, (void *)p, n, TIMEOUT_MS);
+
+	return r < 0 ? r : (r == (int)n ? 0 : -EIO);
+}
+
 /* Send a request frame the way the pipe mode wants it. */
 static int send_frame(const uint8_t *f, size_t n)
 {
 	int r;
 
-	if (!want_split)
-		return bulk(rd.out_ep[0], (void *)f, n, TIMEOUT_MS) == (int)n ? 0 : -EIO;
-	if (n < CNID_HDR_LEN)
-		return bulk(rd.out_ep[0], (void *)f, n, TIMEOUT_MS) == (int)n ? 0 : -EIO;
-	r = bulk(rd.out_ep[0], (void *)f, CNID_HDR_LEN, TIMEOUT_MS);
-	if (r != CNID_HDR_LEN)
-		return r < 0 ? r : -EIO;
-	if (n == CNID_HDR_LEN)
-		return 0;
-	r = bulk(rd.out_ep[1], (void *)(f + CNID_HDR_LEN), n - CNID_HDR_LEN, TIMEOUT_MS);
-	return r == (int)(n - CNID_HDR_LEN) ? 0 : (r < 0 ? r : -EIO);
+	if (!want_split || n <= CNID_HDR_LEN)
+		return bulk_out(rd.out_ep[0], f, n);
+	r = bulk_out(rd.out_ep[0], f, CNID_HDR_LEN);
+	if (r < 0)
+		return r;
+	return bulk_out(rd.out_ep[1], f + CNID_HDR_LEN, n - CNID_HDR_LEN);
 }
 
 /* One IN transfer into buf (recording its size). */
@@ -307,8 +333,9 @@ static int transact_raw(const uint8_t *req, size_t n, struct cnid_response *resp
 	size_t used;
 	int len, r;
 
-	if (send_frame(req, n) < 0)
-		return -EIO;
+	r = send_frame(req, n);
+	if (r < 0)
+		return r;
 	len = read_reply(frame, TIMEOUT_MS);
 	if (len < 0)
 		return len;
@@ -559,6 +586,20 @@ static void check_boundaries(const struct cnid_card_desc *want)
 	result("split-every-boundary", bad == 0, "%d of %d boundaries wrong", bad, n - 1);
 	bad = 0;
 	ctl("quirk off");
+	if (walk_all) {
+		/* Every boundary of the largest reply too (vmstress). */
+		e = cnid_card_desc_frame(want, true, expect, sizeof(expect));
+		for (int at = 1; at < e; at++) {
+			ctl("fault split %d", at);
+			n = transact(CNID_CMD_READ_FP, NULL, &r);
+			if (n != e || memcmp(frame, expect, (size_t)n) != 0)
+				bad++;
+		}
+		result("split-read-fp-every-boundary", bad == 0, "%d of %d boundaries wrong", bad,
+		       e - 1);
+		bad = 0;
+	}
+	ctl("quirk off");
 	e = cnid_card_desc_frame(want, false, expect, sizeof(expect));
 	for (unsigned k = 1; k <= 130; k += (k < 8 ? 1 : 29)) {
 		ctl("chunk %u", k);
@@ -597,13 +638,21 @@ static void check_unplug(int rounds)
 		if (i == 0)
 			fprintf(stderr, "%s: unplug mid-reply: %s\n", prefix, strerror(-n));
 		close_reader();
+		if (!wait_gone(5000)) {
+			result("replug-and-select", false, "round %d: device still there", i);
+			return;
+		}
 		if (!ctl("replug") || open_reader(10000) < 0) {
 			result("replug-and-select", false, "round %d: replug/reopen failed", i);
 			return;
 		}
 		n = transact(CNID_CMD_SELECT, NULL, &r);
 		if (n <= 0 || r.sw3 != CNID_SW3_OK) {
-			result("replug-and-select", false, "round %d: select %d", i, n);
+			char st[1024] = "";
+
+			emu_ctl(ctl_sock, st, sizeof(st), "status");
+			result("replug-and-select", false, "round %d: select %d (%s); emulator: %s", i,
+			       n, n < 0 ? strerror(-n) : "", st);
 			return;
 		}
 	}
@@ -611,7 +660,7 @@ static void check_unplug(int rounds)
 	result("replug-and-select", true, "ok");
 	/* The control command pair, without a reply in flight. */
 	close_reader();
-	n = ctl("unplug") && ctl("replug") && open_reader(10000) == 0 ? 0 : -1;
+	n = ctl("unplug") && wait_gone(5000) && ctl("replug") && open_reader(10000) == 0 ? 0 : -1;
 	if (n == 0)
 		n = transact(CNID_CMD_FIND, NULL, &r) > 0 ? 0 : -1;
 	result("unplug-replug-command", n == 0, "replug by command failed");
@@ -694,6 +743,7 @@ int main(int argc, char **argv)
 		{ "ctl", required_argument, NULL, 'c' },    { "card", required_argument, NULL, 'C' },
 		{ "name", required_argument, NULL, 'n' },   { "iterations", required_argument, NULL, 'i' },
 		{ "unplugs", required_argument, NULL, 'u' },
+		{ "walk-all", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cnid_card_desc *want = calloc(1, sizeof(*want));
@@ -708,12 +758,13 @@ int main(int argc, char **argv)
 		case 'n': prefix = optarg; break;
 		case 'i': iterations = atoi(optarg); break;
 		case 'u': unplugs = atoi(optarg); break;
+		case 'w': walk_all = true; break;
 		default: return 2;
 		}
 	}
 	if (!ctl_sock || !card_path || !want) {
 		fprintf(stderr, "usage: usbfs-client --serial NAME --mode split|single --ctl SOCKET "
-			"--card FILE [--name PREFIX] [--iterations N] [--unplugs N]\n");
+			"--card FILE [--name PREFIX] [--iterations N] [--unplugs N] [--walk-all]\n");
 		return 2;
 	}
 	r = emu_load_desc(card_path, want);

@@ -13,6 +13,9 @@ CARD=$CNID_TEST_DIR/resident-fp2.card
 export CNID_EMU_RUN="$CNID_VM_TMP/emu"
 ITER=$(cnid_iterations 20 500)
 UNPLUGS=$(cnid_iterations 2 50)
+# Under vmstress, also walk all 2320 packet boundaries of a 30 10 reply.
+WALK=
+[ "${CNID_VM_STRESS:-0}" != 0 ] && WALK=--walk-all
 
 # reader NAME UDC_INDEX MODE: set up, test, tear down; prints TEST lines.
 reader() {
@@ -24,7 +27,11 @@ reader() {
 	fi
 	echo "TEST emu.$mode.setup PASS"
 	usbfs-client --serial "$name" --mode "$mode" --ctl "$CNID_EMU_RUN/$name/ctl" \
-		--card "$CARD" --name "emu.$mode" --iterations "$ITER" --unplugs "$UNPLUGS" || rc=1
+		--card "$CARD" --name "emu.$mode" --iterations "$ITER" --unplugs "$UNPLUGS" $WALK || rc=1
+	if [ $rc != 0 ]; then
+		echo "--- last lines of the $mode emulator's log:"
+		tail -n 40 "$CNID_EMU_RUN/$name/log"
+	fi
 	# The emulator's log recorded both directions with timestamps.
 	if grep -q ' rx ' "$CNID_EMU_RUN/$name/log" && grep -q ' tx ' "$CNID_EMU_RUN/$name/log"; then
 		echo "TEST emu.$mode.log PASS"
