@@ -49,5 +49,5 @@ check-emu: $(CNID_EMU) $(CNID_EMU_SAN) $(EMU_TEST)
 
 ALL_TARGETS += $(CNID_EMU)
 CHECK_TARGETS += check-emu
-VM_GUEST_BINS += $(CNID_EMU_STATIC) $(if $(wildcard tests/emu/usbfs-client.c),$(USBFS_CLIENT))
-VM_GUEST_FILES += $(wildcard tests/emu/gadget.sh) $(EMU_CARDS)
+VM_GUEST_BINS += $(CNID_EMU_STATIC) $(USBFS_CLIENT)
+VM_GUEST_FILES += tests/emu/gadget.sh $(EMU_CARDS)
