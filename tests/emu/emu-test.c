@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -233,6 +234,8 @@ static int group_setup(void **state)
 	if (emu_pid == 0) {
 		int devnull = open("/dev/null", O_WRONLY);
 
+		/* Never outlive a crashed test run. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(devnull, 1);
 		execl(emu_bin, emu_bin, "--pty", "--link", link_path, "--ctl", sock, "--log", log_path,
 		      "--cards-dir", wallet, "--card", card, "--request-timeout", "300",
