@@ -207,8 +207,18 @@ static __poll_t cnid_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &dev->wait, wait);
 	if (cnid_gone(dev))
 		return EPOLLHUP | EPOLLERR;
-	if (READ_ONCE(cf->ready) ||
-	    (READ_ONCE(dev->owner) == cf && READ_ONCE(dev->event)))
+	/*
+	 * Our transaction made progress: move it on, so that EPOLLIN means a
+	 * read() will not block.  If another task holds the lock it does
+	 * the work and wakes us when the transaction ends.
+	 */
+	if (READ_ONCE(dev->owner) == cf && READ_ONCE(dev->event) &&
+	    mutex_trylock(&dev->io_mutex)) {
+		if (dev->active && dev->owner == cf)
+			cnid_xfer_poll(dev);
+		mutex_unlock(&dev->io_mutex);
+	}
+	if (READ_ONCE(cf->ready))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (!READ_ONCE(dev->active))
 		mask |= EPOLLOUT | EPOLLWRNORM;

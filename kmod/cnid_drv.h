@@ -51,15 +51,19 @@ struct cnid_urb {
 	bool retarget;		/* we unlinked it to resubmit it shorter */
 	int status;
 	unsigned int actual;
+	unsigned long submitted;	/* jiffies */
 };
 
 /* Reply reassembly. */
 struct cnid_rx {
 	u8 buf[CNID_WIRE_FRAME_MAX];
-	unsigned int have;	/* bytes of buf: preamble, LEN, body (single) */
+	unsigned int have;	/* bytes of buf: preamble, LEN, body */
 	unsigned int need;	/* frame length once LEN is known, else 0 */
-	unsigned int body_have;	/* split: body bytes at buf + header */
 	unsigned int garbage;	/* bytes discarded before the preamble */
+	unsigned int in1;	/* split: bytes from the header pipe */
+	bool stream2;		/* split: header pipe done, body pipe follows */
+	unsigned int stash_len;
+	u8 stash[CNID_WIRE_FRAME_MAX];	/* split: body bytes before the header */
 };
 
 /* Per open file. */
@@ -135,6 +139,7 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
 		    const u8 *req, unsigned int len, unsigned int timeout_ms);
 int cnid_xfer_run(struct cnid_dev *dev, bool nonblock, bool abort_on_signal);
 void cnid_xfer_abort(struct cnid_dev *dev, int err);
+void cnid_xfer_poll(struct cnid_dev *dev);
 void cnid_xfer_timer(struct timer_list *t);
 void cnid_urb_complete(struct urb *urb);
 

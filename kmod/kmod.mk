@@ -56,3 +56,11 @@ kmod-dkms-test:
 check-kmod: kmod-sparse kmod-checkpatch $(if $(wildcard tests/kmod/dkms-test.sh),kmod-dkms-test)
 
 CHECK_TARGETS += check-kmod
+
+# Guest test programs (tests/kmod/), static, for the QEMU rig.
+KMOD_TEST := $(BUILD)/static/kmod-test
+$(KMOD_TEST): tests/kmod/kmod-test.c tests/emu/emu-client.h kmod/uapi/cnid.h $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/emu -Ikmod -static -o $@ tests/kmod/kmod-test.c $(LIBCNID)
+
+VM_GUEST_BINS += $(KMOD_TEST)

@@ -27,9 +27,15 @@ static unsigned int drain_ms = 20;
 module_param(drain_ms, uint, 0644);
 MODULE_PARM_DESC(drain_ms, "Quiet time that ends draining stale input after a failed transaction (ms, default 20)");
 
-static unsigned int gone_grace_ms = 250;
+static unsigned int gone_grace_ms = 1000;
 module_param(gone_grace_ms, uint, 0644);
-MODULE_PARM_DESC(gone_grace_ms, "How long a transport error waits for a pending disconnect before it is reported as EIO (ms, default 250)");
+MODULE_PARM_DESC(gone_grace_ms, "How long a transport error waits for a pending disconnect before it is reported as EIO (ms, default 1000)");
+
+/*
+ * While no LEN is known, URB B may be holding a reply that ends on a packet
+ * boundary without a zero-length packet; look at what it has every so often.
+ */
+#define CNID_PEEK_MS 100
 
 static const u8 cnid_preamble[CNID_PREAMBLE_LEN] = { 0xaa, 0xaa, 0xaa, 0x96, 0x69 };
 
@@ -73,23 +79,19 @@ static void cnid_rx_reset(struct cnid_rx *rx)
 {
 	rx->have = 0;
 	rx->need = 0;
-	rx->body_have = 0;
+	rx->in1 = 0;
+	rx->stash_len = 0;
+	rx->stream2 = false;
 	rx->garbage = 0;
 }
 
-static bool cnid_rx_header_done(const struct cnid_rx *rx)
-{
-	return rx->have >= CNID_WIRE_HDR_LEN;
-}
-
 /*
- * Feed stream bytes: hunt for the preamble, take LEN, then (single mode)
- * the body up to the frame's end.  Bytes after the frame are ignored.
+ * Feed stream bytes: hunt for the preamble, take LEN, then the body up to
+ * the frame's end.  Bytes after the frame are ignored.
  */
-static int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n,
-			bool header_only)
+static int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n)
 {
-	unsigned int len, take, limit;
+	unsigned int len, take;
 
 	while (n) {
 		if (rx->have < CNID_PREAMBLE_LEN) {
@@ -101,6 +103,8 @@ static int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n,
 				m++;
 			rx->garbage += rx->have + 1 - m;
 			rx->have = m;
+			if (m == CNID_PREAMBLE_LEN)
+				memcpy(rx->buf, cnid_preamble, m);
 			if (rx->garbage > 2 * CNID_WIRE_FRAME_MAX)
 				return -EPROTO;
 			p++;
@@ -120,10 +124,9 @@ static int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n,
 			rx->need = CNID_WIRE_HDR_LEN + len;
 			continue;
 		}
-		limit = header_only ? CNID_WIRE_HDR_LEN : rx->need;
-		if (rx->have >= limit)
+		if (rx->have >= rx->need)
 			break;
-		take = min(n, limit - rx->have);
+		take = min(n, rx->need - rx->have);
 		memcpy(rx->buf + rx->have, p, take);
 		rx->have += take;
 		p += take;
@@ -132,25 +135,11 @@ static int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n,
 	return 0;
 }
 
-/* Split mode: body bytes from the second IN pipe. */
-static void cnid_rx_body(struct cnid_rx *rx, const u8 *p, unsigned int n)
-{
-	unsigned int room = CNID_WIRE_FRAME_MAX - CNID_WIRE_HDR_LEN - rx->body_have;
-
-	n = min(n, room);
-	memcpy(rx->buf + CNID_WIRE_HDR_LEN + rx->body_have, p, n);
-	rx->body_have += n;
-}
-
 static bool cnid_rx_complete(struct cnid_dev *dev)
 {
 	struct cnid_rx *rx = &dev->rx;
 
-	if (!rx->need)
-		return false;
-	if (dev->mode == CNID_PIPE_SINGLE)
-		return rx->have >= rx->need;
-	return rx->body_have >= rx->need - CNID_WIRE_HDR_LEN;
+	return rx->need && rx->have >= rx->need;
 }
 
 /* Stream bytes the frame still needs from URB B's pipe; 0 if unknown. */
@@ -158,11 +147,7 @@ static unsigned int cnid_rx_want(struct cnid_dev *dev)
 {
 	struct cnid_rx *rx = &dev->rx;
 
-	if (!rx->need)
-		return 0;
-	if (dev->mode == CNID_PIPE_SINGLE)
-		return rx->need - rx->have;
-	return rx->need - CNID_WIRE_HDR_LEN - rx->body_have;
+	return rx->need ? rx->need - rx->have : 0;
 }
 
 void cnid_urb_complete(struct urb *urb)
@@ -218,6 +203,7 @@ static int cnid_submit(struct cnid_dev *dev, enum cnid_urb_id id,
 	cu->busy = true;
 	cu->done = false;
 	cu->retarget = false;
+	cu->submitted = jiffies;
 	spin_unlock_irq(&dev->lock);
 	usb_anchor_urb(cu->urb, &dev->submitted);
 	ret = usb_submit_urb(cu->urb, GFP_KERNEL);
@@ -414,18 +400,35 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
 	return 0;
 }
 
-/* Take a completed IN URB's data into the reassembly. */
+/*
+ * Take a completed IN URB's data into the reassembly.  Single mode: one
+ * byte stream.  Split mode: the header pipe carries the first 7 bytes of
+ * the device's output (normally exactly the header) and the body pipe the
+ * rest, so the stream is the header pipe's bytes followed by the body
+ * pipe's; body bytes that arrive before the header pipe has delivered its
+ * 7 wait in the stash.
+ */
 static int cnid_take_in(struct cnid_dev *dev, enum cnid_urb_id id,
 			unsigned int actual)
 {
+	struct cnid_rx *rx = &dev->rx;
 	u8 *data = dev->urbs[id].buf;
-	bool split = dev->mode == CNID_PIPE_SPLIT;
+	int ret;
 
-	if (split && id == CNID_URB_IN_B) {
-		cnid_rx_body(&dev->rx, data, actual);
+	if (dev->mode == CNID_PIPE_SINGLE || (id == CNID_URB_IN_B && rx->stream2))
+		return cnid_rx_feed(rx, data, actual);
+	if (id == CNID_URB_IN_B) {
+		actual = min(actual, (unsigned int)sizeof(rx->stash) - rx->stash_len);
+		memcpy(rx->stash + rx->stash_len, data, actual);
+		rx->stash_len += actual;
 		return 0;
 	}
-	return cnid_rx_feed(&dev->rx, data, actual, split);
+	ret = cnid_rx_feed(rx, data, actual);
+	rx->in1 += actual;
+	if (ret || rx->stream2 || rx->in1 < CNID_WIRE_HDR_LEN)
+		return ret;
+	rx->stream2 = true;
+	return cnid_rx_feed(rx, rx->stash, rx->stash_len);
 }
 
 /* Queue what the reply still needs; retarget B if it could wait forever. */
@@ -444,7 +447,7 @@ static int cnid_rearm(struct cnid_dev *dev)
 	b_retargeting = b->retarget;
 	spin_unlock_irq(&dev->lock);
 
-	if (dev->mode == CNID_PIPE_SPLIT && !cnid_rx_header_done(&dev->rx) && a_idle)
+	if (dev->mode == CNID_PIPE_SPLIT && !dev->rx.stream2 && a_idle)
 		ret = cnid_submit(dev, CNID_URB_IN_A, dev->in_maxp[0]);
 	if (ret)
 		return ret;
@@ -455,8 +458,11 @@ static int cnid_rearm(struct cnid_dev *dev)
 			return 0;	/* B follows A on the same pipe */
 		return cnid_submit(dev, CNID_URB_IN_B, len);
 	}
-	if (want && !b_retargeting && want % bmaxp == 0 &&
-	    b->urb->transfer_buffer_length > want) {
+	if (b_retargeting)
+		return 0;
+	if ((want && want % bmaxp == 0 && b->urb->transfer_buffer_length > want) ||
+	    (!want && (dev->mode == CNID_PIPE_SINGLE ? a_idle : dev->rx.stream2) &&
+	     time_after_eq(jiffies, b->submitted + msecs_to_jiffies(CNID_PEEK_MS)))) {
 		spin_lock_irq(&dev->lock);
 		b->retarget = true;
 		spin_unlock_irq(&dev->lock);
@@ -513,6 +519,21 @@ static void cnid_xfer_process(struct cnid_dev *dev)
 				 cnid_map_usb_error(dev, ret) : ret);
 }
 
+/**
+ * cnid_xfer_poll - make progress without sleeping (for poll())
+ * @dev: the reader, io_mutex held, a transaction active
+ */
+void cnid_xfer_poll(struct cnid_dev *dev)
+{
+	cnid_xfer_process(dev);
+	if (!dev->active)
+		return;
+	if (cnid_gone(dev))
+		cnid_xfer_finish(dev, -ENODEV);
+	else if (time_after_eq(jiffies, dev->deadline))
+		cnid_xfer_finish(dev, -ETIMEDOUT);
+}
+
 static bool cnid_xfer_wake(struct cnid_dev *dev)
 {
 	return READ_ONCE(dev->event) || cnid_gone(dev);
@@ -546,9 +567,11 @@ int cnid_xfer_run(struct cnid_dev *dev, bool nonblock, bool abort_on_signal)
 		}
 		if (nonblock)
 			return -EAGAIN;
+		left = dev->deadline - jiffies;
+		if (!dev->rx.need)
+			left = min_t(long, left, msecs_to_jiffies(CNID_PEEK_MS));
 		left = wait_event_interruptible_timeout(dev->wait,
-							cnid_xfer_wake(dev),
-							dev->deadline - jiffies);
+							cnid_xfer_wake(dev), left);
 		if (left < 0) {
 			if (!abort_on_signal)
 				return -ERESTARTSYS;

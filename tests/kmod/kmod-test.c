@@ -1,0 +1,720 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * kmod-test: drives a (virtual) 0400:c35a reader through cnid.ko's
+ * /dev/cnidN and checks every promise of the uapi header: transactions of
+ * every command, reply reassembly at every packet boundary, the documented
+ * errno of every injected fault (and that the next transaction works),
+ * read()/write()/poll(), O_NONBLOCK, four processes sharing one reader, and
+ * unplug during a blocked read, a transaction and a poll, then replug.
+ * Runs inside the QEMU guest (static).
+ *
+ *   kmod-test --serial NAME --mode split|single --ctl SOCKET --card FILE
+ *             [--name PREFIX] [--cycles N] [--hammer N] TEST...
+ *   TEST: basic faults boundaries rw hammer unplug (default: all but unplug)
+ *
+ * Prints "TEST <PREFIX>.<check> PASS|FAIL reason" lines (tests/vm contract).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emu-client.h"
+#include "uapi/cnid.h"
+
+static const char *prefix = "kmod";
+static const char *serial = "sam0";
+static const char *ctl_sock;
+static const char *card_path;
+static const char *mode = "split";
+static struct cnid_card_desc *want;
+static int failures;
+static char node[300];
+static int fd = -1;
+static uint8_t frame[CNID_WIRE_FRAME_MAX + 64];
+
+static void result(const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void result(const char *name, bool ok, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (ok) {
+		printf("TEST %s.%s PASS\n", prefix, name);
+	} else {
+		printf("TEST %s.%s FAIL %s\n", prefix, name, why);
+		failures++;
+	}
+	fflush(stdout);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void nap_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool ctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool ctl(const char *fmt, ...)
+{
+	char cmd[512], reply[1024];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	r = emu_ctl(ctl_sock, reply, sizeof(reply), "%s", cmd);
+	if (r != 0)
+		fprintf(stderr, "%s: ctl '%s': %s\n", prefix, cmd, r < 0 ? strerror(-r) : reply);
+	return r == 0;
+}
+
+static int read_attr(const char *path, char *buf, size_t size)
+{
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, size - 1);
+	close(f);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+/* /dev/cnidN of the reader whose USB serial is `serial`. */
+static int find_node(char *ret, size_t size)
+{
+	DIR *d = opendir("/sys/class/usbmisc");
+	struct dirent *de;
+	char path[512], val[128];
+	int r = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "cnid", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/../serial", de->d_name);
+		if (read_attr(path, val, sizeof(val)) == 0 && strcmp(val, serial) == 0) {
+			snprintf(ret, size, "/dev/%s", de->d_name);
+			r = access(ret, R_OK | W_OK) == 0 ? 0 : -errno;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+static int wait_node(int timeout_ms)
+{
+	uint64_t end = now_us() + (uint64_t)timeout_ms * 1000u;
+	int r;
+
+	while ((r = find_node(node, sizeof(node))) < 0 && now_us() < end)
+		nap_ms(50);
+	return r;
+}
+
+static int open_node(int flags)
+{
+	int f = open(node, O_RDWR | O_CLOEXEC | flags);
+
+	return f < 0 ? -errno : f;
+}
+
+static int sysattr(const char *attr, char *buf, size_t size)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/cnid/%s", node + 5, attr);
+	return read_attr(path, buf, size);
+}
+
+static long counter(const char *attr)
+{
+	char buf[64];
+
+	return sysattr(attr, buf, sizeof(buf)) == 0 ? atol(buf) : -1;
+}
+
+/* One transaction through the ioctl; the reply length or -errno. */
+static int xfer_fd(int f, const uint8_t *req, size_t n, uint8_t *out, size_t size,
+		   unsigned timeout_ms, unsigned *ret_garbage)
+{
+	struct cnid_xfer x = {
+		.request = (uintptr_t)req, .reply = (uintptr_t)out,
+		.request_len = (uint32_t)n, .reply_size = (uint32_t)size,
+		.timeout_ms = timeout_ms,
+	};
+
+	if (ioctl(f, CNID_IOC_XFER, &x) < 0)
+		return -errno;
+	if (ret_garbage)
+		*ret_garbage = x.garbage;
+	return (int)x.reply_len;
+}
+
+static int transact_fd(int f, enum cnid_cmd_id id, const uint8_t *data, uint8_t *out,
+		       struct cnid_response *resp, unsigned timeout_ms)
+{
+	uint8_t req[64];
+	int n = cnid_command_build(id, data, req, sizeof(req));
+
+	if (n < 0)
+		return n;
+	n = xfer_fd(f, req, (size_t)n, out, CNID_WIRE_FRAME_MAX, timeout_ms, NULL);
+	if (n > 0 && resp && cnid_response_parse(out, (size_t)n, resp) < 0) {
+		fprintf(stderr, "%s: reply of %d bytes does not parse:", prefix, n);
+		for (int i = 0; i < n && i < 16; i++)
+			fprintf(stderr, " %02x", out[i]);
+		fprintf(stderr, "\n");
+		return -EBADMSG;
+	}
+	return n;
+}
+
+static int transact(enum cnid_cmd_id id, const uint8_t *data, struct cnid_response *resp)
+{
+	return transact_fd(fd, id, data, frame, resp, 0);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void check_info(void)
+{
+	struct cnid_dev_info info;
+	char buf[64];
+	bool split = strcmp(mode, "split") == 0;
+	int r;
+
+	memset(&info, 0xff, sizeof(info));
+	r = ioctl(fd, CNID_IOC_INFO, &info) < 0 ? -errno : 0;
+	result("info-ioctl", r == 0 && info.uapi_version == CNID_UAPI_VERSION &&
+	       info.vendor == CNID_USB_VENDOR && info.product == CNID_USB_PRODUCT &&
+	       info.pipe_mode == (split ? CNID_PIPE_SPLIT : CNID_PIPE_SINGLE) &&
+	       info.packet_size == 64 && info.reserved[0] == 0,
+	       "r=%d %04x:%04x mode %u packet %u", r, info.vendor, info.product,
+	       info.pipe_mode, info.packet_size);
+	r = sysattr("pipe_mode", buf, sizeof(buf));
+	result("sysfs-pipe-mode", r == 0 && strcmp(buf, mode) == 0, "r=%d '%s'", r, r ? "" : buf);
+	r = sysattr("packet_size", buf, sizeof(buf));
+	result("sysfs-packet-size", r == 0 && strcmp(buf, "64") == 0, "r=%d", r);
+	r = sysattr("vendor_id", buf, sizeof(buf));
+	result("sysfs-vendor", r == 0 && strcmp(buf, "0400") == 0, "r=%d", r);
+	r = ioctl(fd, _IO(CNID_IOC_MAGIC, 99)) < 0 ? -errno : 0;
+	result("unknown-ioctl", r == -ENOTTY, "got %d", r);
+}
+
+static void check_commands(void)
+{
+	static const uint8_t status_reply[] = { 0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x04,
+						0x00, 0x00, 0x90, 0x94 };
+	uint8_t expect[CNID_WIRE_FRAME_MAX], d4[4], serial8[8], rf = 0x50;
+	struct cnid_response r;
+	struct cnid_sam_id id;
+	char idstr[64] = "";
+	long before = counter("transactions");
+	int n, e;
+
+	n = transact(CNID_CMD_RESET, NULL, &r);
+	result("reset", n > 0 && r.sw3 == CNID_SW3_OK, "n=%d", n);
+	n = transact(CNID_CMD_SAM_STATUS, NULL, &r);
+	result("sam-status", n == (int)sizeof(status_reply) &&
+	       memcmp(frame, status_reply, sizeof(status_reply)) == 0, "n=%d", n);
+	n = transact(CNID_CMD_SAM_ID, NULL, &r);
+	if (n > 0 && cnid_decode_sam_id(&r, &id) == 0)
+		cnid_sam_id_format(&id, idstr, sizeof(idstr));
+	result("sam-id", n == 27 && idstr[0], "n=%d id '%s'", n, idstr);
+	n = transact(CNID_CMD_SET_RF_MAX, &rf, &r);
+	result("set-rf-max", n > 0 && r.sw3 == CNID_SW3_OK, "n=%d", n);
+	n = transact(CNID_CMD_FIND, NULL, &r);
+	result("find", n > 0 && cnid_decode_find(&r, d4) == 0, "n=%d", n);
+	n = transact(CNID_CMD_SELECT, NULL, &r);
+	result("select", n > 0 && cnid_decode_select(&r, serial8) == 0, "n=%d", n);
+	for (int fp = 0; fp <= 1; fp++) {
+		n = transact(fp ? CNID_CMD_READ_FP : CNID_CMD_READ, NULL, &r);
+		e = cnid_card_desc_frame(want, fp, expect, sizeof(expect));
+		result(fp ? "read-fp" : "read", n > 0 && n == e && memcmp(frame, expect, (size_t)n) == 0,
+		       "n=%d want %d bytes equal to the card description's reply", n, e);
+	}
+	n = transact(CNID_CMD_READ_ADDR, NULL, &r);
+	result("read-address", n > 0 && r.sw3 == 0x91, "n=%d", n);
+	n = transact(CNID_CMD_FIND, NULL, &r);
+	e = n > 0 ? cnid_decode_find(&r, d4) : n;
+	result("find-after-read", e == -ENOENT, "got %d", e);
+	result("counter-transactions", counter("transactions") >= before + 10, "%ld -> %ld",
+	       before, counter("transactions"));
+}
+
+static void check_malformed(void)
+{
+	uint8_t req[CNID_WIRE_FRAME_MAX + 8];
+	struct cnid_xfer x;
+	int n, r, bad = 0;
+
+	n = cnid_command_build(CNID_CMD_FIND, NULL, req, sizeof(req));
+	req[n - 1] ^= 1;
+	r = xfer_fd(fd, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+	bad += r != -EINVAL;
+	req[n - 1] ^= 1;
+	req[0] = 0xAB;
+	r = xfer_fd(fd, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+	bad += r != -EINVAL;
+	req[0] = 0xAA;
+	r = xfer_fd(fd, req, (size_t)n - 1, frame, sizeof(frame), 0, NULL);	/* LEN > bytes */
+	bad += r != -EINVAL;
+	r = xfer_fd(fd, req, 4, frame, sizeof(frame), 0, NULL);
+	bad += r != -EINVAL;
+	r = xfer_fd(fd, req, sizeof(req), frame, sizeof(frame), 0, NULL);
+	bad += r != -EINVAL;
+	r = xfer_fd(fd, req, (size_t)n, frame, sizeof(frame), CNID_TIMEOUT_MAX_MS + 1, NULL);
+	bad += r != -EINVAL;
+	memset(&x, 0, sizeof(x));
+	x.request = (uintptr_t)req;
+	x.request_len = (uint32_t)n;
+	x.reply = (uintptr_t)frame;
+	x.reply_size = sizeof(frame);
+	x.flags = 1;
+	bad += !(ioctl(fd, CNID_IOC_XFER, &x) < 0 && errno == EINVAL);
+	x.flags = 0;
+	x.request = 8;	/* unmapped */
+	bad += !(ioctl(fd, CNID_IOC_XFER, &x) < 0 && errno == EFAULT);
+	result("malformed-requests-einval", bad == 0, "%d of 8 wrong", bad);
+	r = xfer_fd(fd, req, (size_t)n, frame, 8, 0, NULL);
+	result("small-reply-buffer-enobufs", r == -ENOBUFS, "got %d", r);
+	r = transact(CNID_CMD_SAM_STATUS, NULL, NULL);
+	result("after-malformed", r == 11, "got %d", r);
+}
+
+/* Arm a fault, run one transaction, check errno, then check the next works. */
+static void fault_case(const char *name, const char *fault, enum cnid_cmd_id id,
+		       int want_err, unsigned timeout_ms, const char *after_ctl)
+{
+	struct cnid_response r;
+	int n, m;
+
+	ctl("%s", fault);
+	n = transact_fd(fd, id, NULL, frame, &r, timeout_ms);
+	if (after_ctl)
+		ctl("%s", after_ctl);
+	m = transact(CNID_CMD_SAM_STATUS, NULL, &r);
+	result(name, n == want_err && m == 11, "got %d (want %d), next %d", n, want_err, m);
+}
+
+static void check_faults(void)
+{
+	const struct cnid_status *st;
+	struct cnid_response r;
+	unsigned garbage = 0;
+	uint8_t req[64];
+	long c0, t0, r0;
+	int n, bad = 0;
+
+	c0 = counter("checksum_errors");
+	fault_case("fault-checksum-ebadmsg", "fault checksum", CNID_CMD_FIND, -EBADMSG, 0, NULL);
+	result("counter-checksum", counter("checksum_errors") == c0 + 1, "%ld", counter("checksum_errors"));
+	t0 = counter("timeouts");
+	fault_case("fault-stall-etimedout", "fault stall", CNID_CMD_FIND, -ETIMEDOUT, 300, NULL);
+	result("counter-timeouts", counter("timeouts") == t0 + 1, "%ld", counter("timeouts"));
+	fault_case("fault-truncate-etimedout", "fault truncate 100", CNID_CMD_READ, -ETIMEDOUT, 500, NULL);
+	fault_case("fault-toolong-emsgsize", "fault toolong", CNID_CMD_FIND, -EMSGSIZE, 0, NULL);
+	/* an endless stream of garbage: EPROTO once two frames' worth went by, or
+	 * ETIMEDOUT when it flows where no reply is expected (split mode) */
+	ctl("fault endless");
+	n = transact_fd(fd, CNID_CMD_FIND, NULL, frame, &r, 1500);
+	ctl("stop");
+	int m = transact(CNID_CMD_SAM_STATUS, NULL, &r);
+
+	result("fault-endless-eproto-or-etimedout", (n == -EPROTO || n == -ETIMEDOUT) && m == 11,
+	       "got %d, next %d", n, m);
+	for (size_t i = 0; (st = cnid_status_at(i)); i++) {
+		ctl("fault sw3 0x%02x", st->sw3);
+		n = transact(CNID_CMD_SELECT, NULL, &r);
+		if (n <= 0 || r.sw3 != st->sw3)
+			bad++;
+	}
+	result("fault-every-sw3-is-a-reply", bad == 0, "%d statuses wrong", bad);
+	r0 = counter("resyncs");
+	bad = 0;
+	for (int g = 1; g <= 4096; g = g < 70 ? g + 1 : g * 2) {
+		ctl("fault garbage %d", g);
+		n = cnid_command_build(CNID_CMD_SAM_STATUS, NULL, req, sizeof(req));
+		n = xfer_fd(fd, req, (size_t)n, frame, sizeof(frame), 1500, &garbage);
+		if (n != 11 || garbage != (unsigned)g) {
+			fprintf(stderr, "%s: garbage %d: n=%d garbage=%u\n", prefix, g, n, garbage);
+			bad++;
+		}
+	}
+	result("fault-garbage-skipped", bad == 0, "%d garbage lengths wrong", bad);
+	result("counter-resyncs", counter("resyncs") > r0, "%ld -> %ld", r0, counter("resyncs"));
+	n = transact(CNID_CMD_FIND, NULL, &r);
+	result("after-faults", n > 0, "got %d", n);
+}
+
+static void check_boundaries(void)
+{
+	uint8_t expect[CNID_WIRE_FRAME_MAX];
+	struct cnid_response r;
+	int n, e, bad = 0, tried = 0;
+
+	n = transact(CNID_CMD_SELECT, NULL, &r);
+	for (int at = 1; at < n; at++) {
+		ctl("fault split %d", at);
+		if (transact(CNID_CMD_SELECT, NULL, &r) != n)
+			bad++;
+	}
+	result("split-every-byte-select", n == 19 && bad == 0, "n=%d, %d of %d wrong", n, bad, n - 1);
+	ctl("quirk off");
+	e = cnid_card_desc_frame(want, false, expect, sizeof(expect));
+	bad = 0;
+	for (int k = 1; k * 64 - 1 < e; k++) {
+		for (int at = k * 64 - 1; at <= k * 64 + 1 && at < e; at++) {
+			ctl("fault split %d", at);
+			n = transact(CNID_CMD_READ, NULL, &r);
+			tried++;
+			if (n != e || memcmp(frame, expect, (size_t)e) != 0)
+				bad++;
+		}
+	}
+	for (int at = 1; at < 8; at++) {
+		ctl("fault split %d", at);
+		n = transact(CNID_CMD_READ, NULL, &r);
+		tried++;
+		if (n != e || memcmp(frame, expect, (size_t)e) != 0)
+			bad++;
+	}
+	result("split-every-packet-boundary-read", bad == 0, "%d of %d wrong", bad, tried);
+	bad = 0;
+	for (unsigned k = 1; k <= 130; k += (k < 8 ? 1 : 29)) {
+		ctl("chunk %u", k);
+		/* a few bytes per packet: well over a thousand packets under TCG */
+		n = transact_fd(fd, CNID_CMD_READ, NULL, frame, &r, k < 8 ? 30000 : 0);
+		if (n != e || memcmp(frame, expect, (size_t)e) != 0) {
+			fprintf(stderr, "%s: chunk %u: got %d\n", prefix, k, n);
+			bad++;
+		}
+	}
+	ctl("chunk 0");
+	result("chunked-replies", bad == 0, "%d chunk sizes wrong", bad);
+	ctl("zlp on");
+	ctl("chunk 64");
+	n = transact(CNID_CMD_READ, NULL, &r);
+	ctl("chunk 0");
+	ctl("zlp off");
+	result("chunk-64-zlp", n == e, "got %d", n);
+	ctl("quirk on");
+}
+
+static void check_rw(void)
+{
+	uint8_t req[64], ref[CNID_WIRE_FRAME_MAX];
+	struct pollfd p;
+	int n, m, r, f2;
+	ssize_t w;
+
+	n = cnid_command_build(CNID_CMD_SAM_ID, NULL, req, sizeof(req));
+	m = xfer_fd(fd, req, (size_t)n, ref, sizeof(ref), 0, NULL);
+	r = read(fd, frame, sizeof(frame)) < 0 ? -errno : 0;
+	result("read-without-request-enomsg", r == -ENOMSG, "got %d", r);
+	w = write(fd, req, (size_t)n);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	r = poll(&p, 1, 5000);
+	result("poll-pollin", w == n && r == 1 && (p.revents & POLLIN), "w=%zd r=%d revents=%x",
+	       w, r, p.revents);
+	r = read(fd, frame, 8) < 0 ? -errno : 0;
+	result("read-small-buffer-enobufs", r == -ENOBUFS, "got %d", r);
+	r = (int)read(fd, frame, sizeof(frame));
+	result("write-read", r == m && memcmp(frame, ref, (size_t)m) == 0, "got %d want %d", r, m);
+	req[n - 1] ^= 1;
+	r = write(fd, req, (size_t)n) < 0 ? -errno : 0;
+	req[n - 1] ^= 1;
+	result("write-malformed-einval", r == -EINVAL, "got %d", r);
+
+	/* a slow reply: O_NONBLOCK, EBUSY, poll, and another file's ioctl */
+	ctl("delay all 400");
+	f2 = open_node(O_NONBLOCK);
+	w = write(f2, req, (size_t)n);
+	r = write(f2, req, (size_t)n) < 0 ? -errno : 0;
+	result("second-write-ebusy", w == n && r == -EBUSY, "w=%zd r=%d", w, r);
+	r = read(f2, frame, sizeof(frame)) < 0 ? -errno : 0;
+	result("nonblock-read-eagain", r == -EAGAIN, "got %d", r);
+	r = transact(CNID_CMD_SAM_STATUS, NULL, NULL);
+	result("ioctl-waits-for-other-file", r == 11, "got %d", r);
+	p = (struct pollfd){ .fd = f2, .events = POLLIN };
+	r = poll(&p, 1, 5000);
+	m = r == 1 ? (int)read(f2, frame, sizeof(frame)) : -1;
+	result("other-file-keeps-its-reply", m == 27 && memcmp(frame, ref, 27) == 0, "poll %d read %d",
+	       r, m);
+	w = write(f2, req, (size_t)n);
+	uint64_t t0 = now_us();
+
+	p = (struct pollfd){ .fd = f2, .events = POLLIN };
+	r = poll(&p, 1, 5000);
+	m = (int)read(f2, frame, sizeof(frame));
+	result("poll-waits-for-slow-reply", r == 1 && m == 27 && now_us() - t0 > 200000,
+	       "poll %d read %d after %llu us", r, m, (unsigned long long)(now_us() - t0));
+	close(f2);
+	ctl("delay none");
+}
+
+/* Four processes, four commands: every reply must be its own request's. */
+static void check_hammer(int iterations)
+{
+	static const enum cnid_cmd_id cmds[4] = { CNID_CMD_SAM_STATUS, CNID_CMD_SAM_ID,
+						  CNID_CMD_READ, CNID_CMD_READ_FP };
+	static uint8_t ref[4][CNID_WIRE_FRAME_MAX];
+	int len[4], bad = 0, status;
+	pid_t pids[4];
+
+	ctl("quirk off");
+	for (int i = 0; i < 4; i++)
+		len[i] = transact_fd(fd, cmds[i], NULL, ref[i], NULL, 0);
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			int f = open_node(0), wrong = 0;
+
+			for (int k = 0; k < iterations && f >= 0; k++) {
+				int n = i % 2 ? transact_fd(f, cmds[i], NULL, frame, NULL, 0) : -1;
+
+				if (i % 2 == 0) {	/* half of them through write()/read() */
+					uint8_t req[64];
+					int q = cnid_command_build(cmds[i], NULL, req, sizeof(req));
+
+					n = write(f, req, (size_t)q) == q ? (int)read(f, frame, sizeof(frame)) : -errno;
+				}
+				if (n != len[i] || memcmp(frame, ref[i], (size_t)len[i]) != 0)
+					wrong++;
+			}
+			_exit(f < 0 ? 100 : wrong > 99 ? 99 : wrong);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		waitpid(pids[i], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	}
+	ctl("quirk on");
+	result("four-processes-replies-match", bad == 0 && len[0] == 11 && len[2] > 1000,
+	       "%d processes saw foreign or failed replies", bad);
+}
+
+/* ------------------------------------------------------------------ */
+/* Unplug                                                              */
+
+enum { CHILD_READ, CHILD_XFER, CHILD_POLL, N_CHILD };
+
+/* Exit 0 if the blocked operation ended with ENODEV (or HUP for poll). */
+static int unplug_child(int kind, int ready_fd)
+{
+	uint8_t req[64];
+	int f = open_node(0), n, r;
+	struct pollfd p;
+
+	if (f < 0)
+		return 10;
+	n = cnid_command_build(CNID_CMD_READ, NULL, req, sizeof(req));
+	switch (kind) {
+	case CHILD_READ:
+		if (write(f, req, (size_t)n) != n)
+			return 11;
+		if (write(ready_fd, "r", 1) != 1)
+			return 12;
+		r = read(f, frame, sizeof(frame)) < 0 ? errno : 0;
+		return r == ENODEV ? 0 : 100 + r;
+	case CHILD_XFER:
+		if (write(ready_fd, "x", 1) != 1)
+			return 12;
+		r = xfer_fd(f, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+		if (r != -ENODEV)
+			fprintf(stderr, "%s: blocked ioctl returned %d (%02x %02x %02x %02x)\n", prefix, r,
+				frame[7], frame[8], frame[9], frame[10]);
+		return r == -ENODEV ? 0 : r < 0 ? 150 - r : 149;
+	default:
+		if (write(ready_fd, "p", 1) != 1)
+			return 12;
+		p = (struct pollfd){ .fd = f, .events = POLLIN };
+		r = poll(&p, 1, 10000);
+		if (r != 1 || (p.revents & (POLLHUP | POLLERR)) != (POLLHUP | POLLERR))
+			return 15;
+		r = read(f, frame, sizeof(frame)) < 0 ? errno : 0;
+		return r == ENODEV ? 0 : 200 + r;
+	}
+}
+
+static bool unplug_cycle(int cycle, char *why, size_t size)
+{
+	pid_t pids[N_CHILD];
+	int pfd[2], status, bad = 0, n;
+	char c;
+
+	if (pipe(pfd) < 0)
+		return false;
+	ctl("delay all 3000");
+	/* the read child's request first, so the others queue up behind it */
+	for (int k = 0; k < N_CHILD; k++) {
+		pids[k] = fork();
+		if (pids[k] == 0) {
+			close(pfd[0]);
+			alarm(20);
+			_exit(unplug_child(k, pfd[1]));
+		}
+		if (read(pfd[0], &c, 1) != 1)
+			bad++;
+	}
+	close(pfd[1]);
+	close(pfd[0]);
+	nap_ms(100 + (unsigned)(cycle % 7) * 20);
+	uint64_t t0 = now_us();
+
+	if (!ctl("unplug"))
+		bad++;
+	for (int k = 0; k < N_CHILD; k++) {
+		waitpid(pids[k], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			size_t l = strlen(why);
+
+			snprintf(why + l, size - l, "cycle %d: child %d status %d; ", cycle, k,
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+			bad++;
+		}
+	}
+	if (bad)
+		fprintf(stderr, "%s: cycle %d: children done %llu ms after unplug: %s\n", prefix, cycle,
+			(unsigned long long)(now_us() - t0) / 1000, why);
+	ctl("delay none");
+	if (!ctl("replug") || wait_node(15000) < 0) {
+		snprintf(why, size, "cycle %d: no node after replug", cycle);
+		return false;
+	}
+	fd = open_node(0);
+	n = fd >= 0 ? transact(CNID_CMD_SAM_STATUS, NULL, NULL) : fd;
+	if (n != 11) {
+		snprintf(why, size, "cycle %d: after replug got %d", cycle, n);
+		bad++;
+	}
+	return bad == 0;
+}
+
+static void check_unplug(int cycles)
+{
+	char why[1024] = "";
+	int ok = 0, n;
+
+	/* the device leaves in the middle of a reply */
+	ctl("fault unplug-mid 100");
+	n = transact(CNID_CMD_READ, NULL, NULL);
+	result("unplug-mid-reply-enodev", n == -ENODEV, "got %d", n);
+	close(fd);
+	fd = -1;
+	ctl("replug");
+	n = wait_node(15000);
+	fd = n == 0 ? open_node(0) : n;
+	result("replug-new-node", fd >= 0 && transact(CNID_CMD_SAM_STATUS, NULL, NULL) == 11,
+	       "fd %d", fd);
+	for (int i = 0; i < cycles; i++) {
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		if (unplug_cycle(i, why + strlen(why), sizeof(why) - strlen(why)))
+			ok++;
+		else if (fd < 0)
+			break;
+	}
+	printf("%s: unplug cycles survived: %d of %d\n", prefix, ok, cycles);
+	result("unplug-during-read-xfer-poll", ok == cycles, "%d of %d survived; %s", ok, cycles, why);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "serial", required_argument, NULL, 's' }, { "mode", required_argument, NULL, 'm' },
+		{ "ctl", required_argument, NULL, 'c' },    { "card", required_argument, NULL, 'C' },
+		{ "name", required_argument, NULL, 'n' },   { "cycles", required_argument, NULL, 'y' },
+		{ "hammer", required_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int o, r, cycles = 10, hammer = 50;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': serial = optarg; break;
+		case 'm': mode = optarg; break;
+		case 'c': ctl_sock = optarg; break;
+		case 'C': card_path = optarg; break;
+		case 'n': prefix = optarg; break;
+		case 'y': cycles = atoi(optarg); break;
+		case 'h': hammer = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	want = calloc(1, sizeof(*want));
+	if (!ctl_sock || !card_path || !want) {
+		fprintf(stderr, "usage: kmod-test --serial NAME --mode split|single --ctl SOCKET "
+			"--card FILE [--name PREFIX] [--cycles N] [--hammer N] [TEST...]\n");
+		return 2;
+	}
+	r = emu_load_desc(card_path, want);
+	if (r < 0) {
+		result("card", false, "%s: %s", card_path, strerror(-r));
+		return 1;
+	}
+	r = wait_node(10000);
+	fd = r == 0 ? open_node(0) : r;
+	result("open", fd >= 0, "reader %s: %s", serial, strerror(-fd));
+	if (fd < 0)
+		return 1;
+	for (int i = optind; i < argc || i == optind; i++) {
+		const char *t = i < argc ? argv[i] : "all";
+		bool all = strcmp(t, "all") == 0;
+
+		if (all || strcmp(t, "basic") == 0) {
+			check_info();
+			check_commands();
+			check_malformed();
+		}
+		if (all || strcmp(t, "faults") == 0)
+			check_faults();
+		if (all || strcmp(t, "boundaries") == 0)
+			check_boundaries();
+		if (all || strcmp(t, "rw") == 0)
+			check_rw();
+		if (all || strcmp(t, "hammer") == 0)
+			check_hammer(hammer);
+		if (strcmp(t, "unplug") == 0)
+			check_unplug(cycles);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(want);
+	return failures ? 1 : 0;
+}
