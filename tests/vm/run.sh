@@ -240,12 +240,26 @@ boot() {
 	fi
 	qemu+=(-serial stdio -serial "file:$work/results.log")
 	printf '%q ' "${qemu[@]}" >"$work/qemu-cmd"
+	# In the background, so that the trap below can stop QEMU when run.sh is
+	# interrupted (timeout(1) puts QEMU in a process group of its own).
 	if [ "$verbose" = 1 ]; then
-		timeout "$host_timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$work/console.log" || true
+		timeout "$host_timeout" "${qemu[@]}" </dev/null > >(tee "$work/console.log") 2>&1 &
 	else
-		timeout "$host_timeout" "${qemu[@]}" </dev/null >"$work/console.log" 2>&1 || true
+		timeout "$host_timeout" "${qemu[@]}" </dev/null >"$work/console.log" 2>&1 &
+	fi
+	QPID=$!
+	wait "$QPID" || true
+	QPID=
+}
+QPID=
+stop_qemu() {
+	if [ -n "$QPID" ]; then
+		kill -TERM "$QPID" 2>/dev/null || true
+		wait "$QPID" 2>/dev/null || true
 	fi
 }
+trap 'stop_qemu; exit 130' INT
+trap 'stop_qemu; exit 143' TERM
 
 # prepare_kernel WORK: under the per-kernel lock (concurrent runs of the
 # rig share the caches): cnid.ko, the base cpio, the ELF vmlinux.  Sets
@@ -293,6 +307,12 @@ run_kernel() {
 	fi
 	work=$OUT/$KVER
 	run=$work/run.$$
+	mkdir -p "$work"
+	# what interrupted runs (and older versions of the rig) left behind
+	for d in "$work"/run.*; do
+		[ -d "$d" ] && ! kill -0 "${d##*.}" 2>/dev/null && rm -rf "$d"
+	done
+	rm -f "$work"/{console.log,results.log,initrd.cpio,overlay.cpio,qemu-cmd}
 	rm -rf "$run"
 	mkdir -p "$run"
 	exec {lockfd}>"$work/lock"
@@ -338,7 +358,7 @@ run_kernel() {
 mkdir -p "$OUT"
 COUNTS=$OUT/counts.$$
 mkdir -p "$COUNTS"
-trap 'rm -rf "$COUNTS"' EXIT
+trap 'stop_qemu; rm -rf "$COUNTS"' EXIT
 if [ "$accel" = auto ]; then
 	kernel_conf "${confs[0]}"
 	ACCEL=$(probe_accel "$KIMAGE" "$OUT/accel")
