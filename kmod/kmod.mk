@@ -64,3 +64,10 @@ $(KMOD_TEST): tests/kmod/kmod-test.c tests/emu/emu-client.h kmod/uapi/cnid.h $(L
 	$(CC) $(CFLAGS_ALL) -Itests/emu -Ikmod -static -o $@ tests/kmod/kmod-test.c $(LIBCNID)
 
 VM_GUEST_BINS += $(KMOD_TEST)
+
+CNID_NL := $(BUILD)/static/cnid-nl
+$(CNID_NL): tests/kmod/cnid-nl.c kmod/uapi/cnid.h $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ikmod -static -o $@ tests/kmod/cnid-nl.c $(LIBCNID)
+
+VM_GUEST_BINS += $(CNID_NL)

@@ -506,11 +506,13 @@ unlock:
 static const struct genl_small_ops cnid_nl_ops[] = {
 	{
 		.cmd = CNID_NL_CMD_GET_READER,
+		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP_STRICT,
 		.doit = cnid_nl_get_doit,
 		.dumpit = cnid_nl_get_dumpit,
 	},
 	{
 		.cmd = CNID_NL_CMD_ANNOUNCE,
+		.validate = GENL_DONT_VALIDATE_STRICT,
 		.doit = cnid_nl_announce,
 		.flags = GENL_ADMIN_PERM,
 	},
@@ -520,8 +522,16 @@ static const struct genl_multicast_group cnid_nl_mcgrps[] = {
 	{ .name = CNID_GENL_MCGRP_EVENTS },
 };
 
+/*
+ * Attributes are checked against the policy, but ones this module does not
+ * know are ignored rather than refused (liberal parsing, which the core
+ * allows only below resv_start_op), so that a newer helper can talk to an
+ * older module; the helper learns what is understood from the policy dump
+ * (CTRL_CMD_GETPOLICY) and CNID_GENL_VERSION.
+ */
 static struct genl_family cnid_nl_family __ro_after_init = {
 	.name = CNID_GENL_NAME,
+	.resv_start_op = CNID_NL_CMD_ANNOUNCE + 1,
 	.version = CNID_GENL_VERSION,
 	.maxattr = CNID_NL_A_MAX,
 	.policy = cnid_nl_policy,

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * cnid-nl: a small raw generic-netlink client for the "cnid" family, for
+ * the guest tests (static; no libnl needed).
+ *
+ *   cnid-nl [--as UID] COMMAND...      drop to UID (gid UID, no groups) first
+ *   cnid-nl dump                       list readers (any user)
+ *   cnid-nl listen COUNT TIMEOUT_S     print COUNT messages of the "events" group
+ *   cnid-nl announce MINOR EVENT [type=N valid=0|1 expired=0|1 token=HEX32
+ *                    reason=N sw3=N state=N id=SAMID]
+ *   cnid-nl read-announce /dev/cnidN MINOR SECRETS
+ *        read the card through the node, decode and validate it with
+ *        libcnid, announce card_read with its type and verdict only, and
+ *        write the card's name and number to SECRETS (so that a test can
+ *        grep that they appear nowhere else)
+ *
+ * EVENT: card_read read_failed card_removed sam_state.  Messages print as
+ * one line of key=value; attributes this client does not know print as
+ * attrN=len (tolerated, never an error).  Exit status: 0, or the errno.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <grp.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cnid.h"
+#include "uapi/cnid.h"
+
+#define BUFSZ 16384
+
+static int family_id;
+static unsigned group_id;
+
+struct msg {
+	struct nlmsghdr nh;
+	struct genlmsghdr gh;
+	char attrs[1024];
+};
+
+static void put_attr(struct msg *m, unsigned short type, const void *data, unsigned short len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)m + NLMSG_ALIGN(m->nh.nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = (unsigned short)(NLA_HDRLEN + len);
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	m->nh.nlmsg_len = NLMSG_ALIGN(m->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static void put_u8(struct msg *m, unsigned short type, unsigned v)
+{
+	uint8_t b = (uint8_t)v;
+
+	put_attr(m, type, &b, 1);
+}
+
+static void put_u32(struct msg *m, unsigned short type, uint32_t v)
+{
+	put_attr(m, type, &v, 4);
+}
+
+static void init_msg(struct msg *m, int type, int flags, int cmd)
+{
+	memset(m, 0, sizeof(*m));
+	m->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	m->nh.nlmsg_type = (unsigned short)type;
+	m->nh.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | flags);
+	m->nh.nlmsg_seq = (unsigned)time(NULL);
+	m->gh.cmd = (uint8_t)cmd;
+	m->gh.version = 1;
+}
+
+static int nl_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return fd;
+}
+
+static int nl_send(int fd, struct msg *m)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	if (sendto(fd, m, m->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Walk the attributes of one genl message. */
+#define for_each_attr(a, nh)                                                                  \
+	for (struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);     \
+	     (char *)a + NLA_HDRLEN <= (char *)(nh) + (nh)->nlmsg_len && a->nla_len >= NLA_HDRLEN; \
+	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+
+static int resolve(int fd)
+{
+	static char buf[BUFSZ];
+	struct msg m;
+	ssize_t n;
+	int r;
+
+	init_msg(&m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
+	put_attr(&m, CTRL_ATTR_FAMILY_NAME, CNID_GENL_NAME, sizeof(CNID_GENL_NAME));
+	r = nl_send(fd, &m);
+	if (r < 0)
+		return r;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+
+	if (nh->nlmsg_type == NLMSG_ERROR)
+		return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+	for_each_attr(a, nh) {
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			family_id = *(uint16_t *)((char *)a + NLA_HDRLEN);
+		if (a->nla_type != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		for (struct nlattr *g = (struct nlattr *)((char *)a + NLA_HDRLEN);
+		     (char *)g < (char *)a + a->nla_len; g = (struct nlattr *)((char *)g + NLA_ALIGN(g->nla_len))) {
+			const char *name = NULL;
+			unsigned id = 0;
+
+			for (struct nlattr *x = (struct nlattr *)((char *)g + NLA_HDRLEN);
+			     (char *)x < (char *)g + g->nla_len; x = (struct nlattr *)((char *)x + NLA_ALIGN(x->nla_len))) {
+				if (x->nla_type == CTRL_ATTR_MCAST_GRP_NAME)
+					name = (char *)x + NLA_HDRLEN;
+				if (x->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+					id = *(uint32_t *)((char *)x + NLA_HDRLEN);
+			}
+			if (name && strcmp(name, CNID_GENL_MCGRP_EVENTS) == 0)
+				group_id = id;
+		}
+	}
+	return family_id ? 0 : -ENOENT;
+}
+
+static const char *const attr_names[CNID_NL_A_MAX + 1] = {
+	[CNID_NL_A_MINOR] = "minor", [CNID_NL_A_DEVNAME] = "devname",
+	[CNID_NL_A_BUSNUM] = "busnum", [CNID_NL_A_DEVNUM] = "devnum",
+	[CNID_NL_A_VENDOR] = "vendor", [CNID_NL_A_PRODUCT] = "product",
+	[CNID_NL_A_PIPE_MODE] = "pipe_mode", [CNID_NL_A_PACKET_SIZE] = "packet_size",
+	[CNID_NL_A_EVENT] = "event", [CNID_NL_A_CARD_TYPE] = "card_type",
+	[CNID_NL_A_CARD_VALID] = "valid", [CNID_NL_A_CARD_EXPIRED] = "expired",
+	[CNID_NL_A_CARD_TOKEN] = "token", [CNID_NL_A_REASON] = "reason", [CNID_NL_A_SW3] = "sw3",
+	[CNID_NL_A_SAM_ID] = "sam_id", [CNID_NL_A_SAM_STATE] = "sam_state",
+	[CNID_NL_A_CARD_STATE] = "card_state", [CNID_NL_A_SEQ] = "seq",
+	[CNID_NL_A_TRANSACTIONS] = "transactions", [CNID_NL_A_TIMEOUTS] = "timeouts",
+	[CNID_NL_A_CHECKSUM_ERRORS] = "checksum_errors", [CNID_NL_A_RESYNCS] = "resyncs",
+	[CNID_NL_A_ERRORS] = "errors",
+};
+
+static const char *const cmd_names[] = {
+	[CNID_NL_CMD_GET_READER] = "reader", [CNID_NL_CMD_ANNOUNCE] = "announce",
+	[CNID_NL_CMD_READER_ADDED] = "reader_added", [CNID_NL_CMD_READER_REMOVED] = "reader_removed",
+	[CNID_NL_CMD_CARD_EVENT] = "card_event",
+};
+
+static void print_msg(struct nlmsghdr *nh)
+{
+	struct genlmsghdr *gh = NLMSG_DATA(nh);
+
+	printf("%s", gh->cmd < sizeof(cmd_names) / sizeof(cmd_names[0]) && cmd_names[gh->cmd] ?
+	       cmd_names[gh->cmd] : "cmd?");
+	for_each_attr(a, nh) {
+		unsigned t = a->nla_type & NLA_TYPE_MASK, len = a->nla_len - NLA_HDRLEN;
+		unsigned char *p = (unsigned char *)a + NLA_HDRLEN;
+
+		if (t > CNID_NL_A_MAX || !attr_names[t]) {
+			printf(" attr%u=%u", t, len);	/* unknown: tolerated */
+			continue;
+		}
+		printf(" %s=", attr_names[t]);
+		if (t == CNID_NL_A_DEVNAME || t == CNID_NL_A_SAM_ID)
+			printf("%.*s", (int)strnlen((char *)p, len), (char *)p);
+		else if (t == CNID_NL_A_CARD_TOKEN)
+			for (unsigned i = 0; i < len; i++)
+				printf("%02x", p[i]);
+		else if (len == 1)
+			printf("%u", p[0]);
+		else if (len == 2)
+			printf("%u", *(uint16_t *)p);
+		else if (len == 4)
+			printf("%u", *(uint32_t *)p);
+		else if (len == 8)
+			printf("%llu", (unsigned long long)*(uint64_t *)p);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Read replies until DONE/ACK; print data messages. */
+static int recv_replies(int fd, int print)
+{
+	static char buf[BUFSZ];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0)
+			return -errno;
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+			if (print)
+				print_msg(nh);
+			if (!(nh->nlmsg_flags & NLM_F_MULTI))
+				return 0;
+		}
+	}
+}
+
+static int cmd_listen(int fd, int count, int timeout_s)
+{
+	static char buf[BUFSZ];
+	time_t end = time(NULL) + timeout_s;
+	int got = 0;
+
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group_id, sizeof(group_id)) < 0)
+		return errno;
+	printf("listening\n");
+	fflush(stdout);
+	while (got < count && time(NULL) < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 500) <= 0)
+			continue;
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0)
+			return errno;
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == family_id) {
+				print_msg(nh);
+				got++;
+			}
+		}
+	}
+	return got >= count ? 0 : ETIMEDOUT;
+}
+
+static const char *const event_names[] = { "none", "card_read", "read_failed", "card_removed",
+					   "sam_state" };
+
+static int announce(int fd, struct msg *m)
+{
+	int r = nl_send(fd, m);
+
+	if (r == 0)
+		r = recv_replies(fd, 0);
+	printf("announce: %s\n", r ? strerror(-r) : "ok");
+	return -r;
+}
+
+static int cmd_announce(int fd, int argc, char **argv)
+{
+	struct msg m;
+	int ev = -1;
+
+	init_msg(&m, family_id, NLM_F_ACK, CNID_NL_CMD_ANNOUNCE);
+	put_u32(&m, CNID_NL_A_MINOR, (uint32_t)strtoul(argv[0], NULL, 0));
+	for (int i = 0; i < 5; i++)
+		if (strcmp(argv[1], event_names[i]) == 0)
+			ev = i;
+	if (ev < 0)
+		return EINVAL;
+	put_u8(&m, CNID_NL_A_EVENT, (unsigned)ev);
+	for (int i = 2; i < argc; i++) {
+		char *v = strchr(argv[i], '=');
+
+		if (!v)
+			return EINVAL;
+		*v++ = '\0';
+		if (strcmp(argv[i], "type") == 0)
+			put_u8(&m, CNID_NL_A_CARD_TYPE, (unsigned)atoi(v));
+		else if (strcmp(argv[i], "valid") == 0)
+			put_u8(&m, CNID_NL_A_CARD_VALID, (unsigned)atoi(v));
+		else if (strcmp(argv[i], "expired") == 0)
+			put_u8(&m, CNID_NL_A_CARD_EXPIRED, (unsigned)atoi(v));
+		else if (strcmp(argv[i], "reason") == 0)
+			put_u8(&m, CNID_NL_A_REASON, (unsigned)atoi(v));
+		else if (strcmp(argv[i], "sw3") == 0)
+			put_u8(&m, CNID_NL_A_SW3, (unsigned)strtoul(v, NULL, 0));
+		else if (strcmp(argv[i], "state") == 0)
+			put_u8(&m, CNID_NL_A_SAM_STATE, (unsigned)atoi(v));
+		else if (strcmp(argv[i], "id") == 0)
+			put_attr(&m, CNID_NL_A_SAM_ID, v, (unsigned short)(strlen(v) + 1));
+		else if (strcmp(argv[i], "token") == 0) {
+			uint8_t t[CNID_NL_TOKEN_LEN] = { 0 };
+
+			for (int k = 0; k < CNID_NL_TOKEN_LEN && v[2 * k] && v[2 * k + 1]; k++)
+				sscanf(v + 2 * k, "%2hhx", &t[k]);
+			put_attr(&m, CNID_NL_A_CARD_TOKEN, t, sizeof(t));
+		} else if (strcmp(argv[i], "unknown") == 0) {
+			put_u32(&m, CNID_NL_A_MAX + 5, 1);
+		} else {
+			return EINVAL;
+		}
+	}
+	return announce(fd, &m);
+}
+
+/* Read the card, keep the secrets in a file, announce only the verdict. */
+static int cmd_read_announce(int fd, const char *node, const char *minor, const char *secrets)
+{
+	static uint8_t reply[CNID_WIRE_FRAME_MAX];
+	static struct cnid_card card;
+	struct cnid_validation v;
+	struct cnid_response resp;
+	struct cnid_read rd;
+	struct cnid_date today = { 2026, 1, 1 };
+	enum cnid_cmd_id seq[3] = { CNID_CMD_FIND, CNID_CMD_SELECT, CNID_CMD_READ };
+	uint8_t req[64], token[CNID_NL_TOKEN_LEN];
+	int dev = open(node, O_RDWR | O_CLOEXEC), n = 0;
+	struct msg m;
+	FILE *f;
+
+	if (dev < 0)
+		return errno;
+	for (int i = 0; i < 3; i++) {
+		struct cnid_xfer x = { .request = (uintptr_t)req, .reply = (uintptr_t)reply,
+				       .reply_size = sizeof(reply) };
+
+		x.request_len = (uint32_t)cnid_command_build(seq[i], NULL, req, sizeof(req));
+		if (ioctl(dev, CNID_IOC_XFER, &x) < 0)
+			return errno;
+		n = (int)x.reply_len;
+	}
+	close(dev);
+	if (cnid_response_parse(reply, (size_t)n, &resp) < 0 || cnid_decode_read(&resp, false, &rd) < 0 ||
+	    cnid_card_decode(rd.text, rd.text_len, &card) < 0)
+		return EBADMSG;
+	cnid_card_validate(&card, &today, &v);
+	f = fopen(secrets, "we");
+	if (!f)
+		return errno;
+	fprintf(f, "%s\n%s\n", card.field[CNID_F_NAME], card.field[CNID_F_NUMBER]);
+	fclose(f);
+	/* an opaque token: the number mixed with a per-run random key */
+	int rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (rnd < 0 || read(rnd, token, sizeof(token)) != (ssize_t)sizeof(token))
+		return EIO;
+	close(rnd);
+	for (size_t i = 0; card.field[CNID_F_NUMBER][i]; i++)
+		token[i % sizeof(token)] = (uint8_t)(token[i % sizeof(token)] * 31 + card.field[CNID_F_NUMBER][i]);
+	init_msg(&m, family_id, NLM_F_ACK, CNID_NL_CMD_ANNOUNCE);
+	put_u32(&m, CNID_NL_A_MINOR, (uint32_t)strtoul(minor, NULL, 0));
+	put_u8(&m, CNID_NL_A_EVENT, CNID_NL_EVENT_CARD_READ);
+	put_u8(&m, CNID_NL_A_CARD_TYPE, (unsigned)card.type);	/* same order as the uapi */
+	put_u8(&m, CNID_NL_A_CARD_VALID, v.valid);
+	put_u8(&m, CNID_NL_A_CARD_EXPIRED, v.expired);
+	put_attr(&m, CNID_NL_A_CARD_TOKEN, token, sizeof(token));
+	return announce(fd, &m);
+}
+
+int main(int argc, char **argv)
+{
+	struct msg m;
+	int fd, r;
+
+	if (argc > 3 && strcmp(argv[1], "--as") == 0) {
+		uid_t id = (uid_t)atoi(argv[2]);
+
+		if (setgroups(0, NULL) < 0 || setgid(id) < 0 || setuid(id) < 0) {
+			perror("cnid-nl: dropping privileges");
+			return 1;
+		}
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "usage: cnid-nl dump | listen COUNT TIMEOUT_S | announce MINOR EVENT "
+			"[k=v...] | read-announce NODE MINOR SECRETS\n");
+		return 2;
+	}
+	fd = nl_open();
+	if (fd < 0 || (r = resolve(fd)) < 0) {
+		fprintf(stderr, "cnid-nl: family %s: %s\n", CNID_GENL_NAME, strerror(fd < 0 ? -fd : -r));
+		return ENOENT;
+	}
+	if (strcmp(argv[1], "dump") == 0) {
+		init_msg(&m, family_id, NLM_F_DUMP, CNID_NL_CMD_GET_READER);
+		r = nl_send(fd, &m);
+		if (r == 0)
+			r = recv_replies(fd, 1);
+		return -r;
+	}
+	if (strcmp(argv[1], "listen") == 0 && argc == 4)
+		return cmd_listen(fd, atoi(argv[2]), atoi(argv[3]));
+	if (strcmp(argv[1], "announce") == 0 && argc >= 4)
+		return cmd_announce(fd, argc - 2, argv + 2);
+	if (strcmp(argv[1], "read-announce") == 0 && argc == 5)
+		return cmd_read_announce(fd, argv[2], argv[3], argv[4]);
+	return 2;
+}
