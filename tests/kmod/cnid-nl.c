@@ -3,7 +3,8 @@
  * cnid-nl: a small raw generic-netlink client for the "cnid" family, for
  * the guest tests (static; no libnl needed).
  *
- *   cnid-nl [--as UID] COMMAND...      drop to UID (gid UID, no groups) first
+ *   cnid-nl [--as UID[:GID]] COMMAND... drop to UID (gid UID, only group GID) first
+ *   cnid-nl open NODE                  open a node read-write; exit 0 or the errno
  *   cnid-nl dump                       list readers (any user)
  *   cnid-nl listen COUNT TIMEOUT_S     print COUNT messages of the "events" group
  *   cnid-nl announce MINOR EVENT [type=N valid=0|1 expired=0|1 token=HEX32
@@ -377,13 +378,20 @@ int main(int argc, char **argv)
 
 	if (argc > 3 && strcmp(argv[1], "--as") == 0) {
 		uid_t id = (uid_t)atoi(argv[2]);
+		const char *colon = strchr(argv[2], ':');
+		gid_t extra = colon ? (gid_t)atoi(colon + 1) : 0;
 
-		if (setgroups(0, NULL) < 0 || setgid(id) < 0 || setuid(id) < 0) {
+		if (setgroups(colon ? 1 : 0, &extra) < 0 || setgid(id) < 0 || setuid(id) < 0) {
 			perror("cnid-nl: dropping privileges");
 			return 1;
 		}
 		argc -= 2;
 		argv += 2;
+	}
+	if (argc == 3 && strcmp(argv[1], "open") == 0) {
+		fd = open(argv[2], O_RDWR | O_CLOEXEC);
+		printf("open: %s\n", fd < 0 ? strerror(errno) : "ok");
+		return fd < 0 ? errno : 0;
 	}
 	if (argc < 2) {
 		fprintf(stderr, "usage: cnid-nl dump | listen COUNT TIMEOUT_S | announce MINOR EVENT "
