@@ -147,3 +147,12 @@ cnid_dump_group() {
 		sed 's/^/   /' "/proc/$_p/stack" 2>/dev/null
 	done
 }
+
+# cnid_as_user CMD ARGS...: run CMD as the unprivileged user cnidtest
+# (uid/gid 1000, supplementary groups plugdev and cnid, no capabilities).
+# CNID_VM_USER=name picks another user of /etc/passwd.  (busybox setpriv
+# has no --reuid: this goes through busybox su, which root may use without
+# a password; "--" keeps su from taking CMD's own options, e.g. sh -c.)
+cnid_as_user() {
+	su -s /bin/sh -c 'exec "$@"' -- "${CNID_VM_USER:-cnidtest}" cnid_as_user "$@"
+}

@@ -16,6 +16,15 @@ cnid_check rig.hung-task-panic [ "$(cat /proc/sys/kernel/hung_task_panic)" = 1 ]
 cnid_check rig.slub-debug [ "$(cat /sys/kernel/slab/kmalloc-64/sanity_checks 2>/dev/null)" = 1 ]
 cnid_check rig.watchdog [ -c /dev/watchdog ]
 
+# --- the unprivileged user ----------------------------------------------
+who=$(cnid_as_user id)
+case $who in
+"uid=1000(cnidtest) gid=1000(cnidtest) groups="*"(plugdev)"*"(cnid)"*) cnid_pass rig.unprivileged-user ;;
+*) cnid_fail rig.unprivileged-user "cnid_as_user id: $who" ;;
+esac
+caps=$(cnid_as_user sh -c 'sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status')
+cnid_check rig.unprivileged-no-caps [ "$caps" = 0000000000000000 ]
+
 # --- modules, configfs, UDCs --------------------------------------------
 missing=
 for m in usbcore udc_core dummy_hcd configfs libcomposite usb_f_fs; do
