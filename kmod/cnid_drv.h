@@ -33,8 +33,8 @@
 enum cnid_urb_id {
 	CNID_URB_OUT_HDR,	/* split: header; single: whole frame */
 	CNID_URB_OUT_BODY,	/* split: body */
-	CNID_URB_IN_A,		/* split: header pipe; single: first packet */
-	CNID_URB_IN_B,		/* split: body pipe; single: the rest */
+	CNID_URB_IN_A,		/* split: header pipe; both: draining */
+	CNID_URB_IN_B,		/* split: body pipe; single: the stream */
 	CNID_NR_URBS,
 };
 

@@ -71,3 +71,12 @@ $(CNID_NL): tests/kmod/cnid-nl.c kmod/uapi/cnid.h $(LIBCNID)
 	$(CC) $(CFLAGS_ALL) -Ikmod -static -o $@ tests/kmod/cnid-nl.c $(LIBCNID)
 
 VM_GUEST_BINS += $(CNID_NL)
+
+# Guest benchmark: /dev/cnidN vs usbfs round trip (bench/kmod-latency.c),
+# run by tests/vm/scenarios/30-kmod-latency.sh.
+KMOD_LATENCY := $(BUILD)/static/kmod-latency
+$(KMOD_LATENCY): bench/kmod-latency.c tests/emu/emu-client.h kmod/uapi/cnid.h $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/emu -Ikmod -static -o $@ bench/kmod-latency.c $(LIBCNID)
+
+VM_GUEST_BINS += $(KMOD_LATENCY)

@@ -90,7 +90,7 @@ static int cnid_alloc_urbs(struct cnid_dev *dev)
 		[CNID_URB_IN_A] = roundup(max, dev->in_maxp[0]),
 		[CNID_URB_IN_B] = dev->mode == CNID_PIPE_SPLIT ?
 			roundup(max - CNID_WIRE_HDR_LEN, dev->in_maxp[1]) :
-			roundup(max, dev->in_maxp[0]) - dev->in_maxp[0],
+			roundup(max, dev->in_maxp[0]),
 	};
 	unsigned int pipes[CNID_NR_URBS] = {
 		[CNID_URB_OUT_HDR] = dev->out_pipe[0],

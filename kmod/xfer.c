@@ -7,14 +7,14 @@
  * io_mutex held, so no state is shared with interrupt context beyond the
  * flags under dev->lock.
  *
- * Replies are collected with two IN URBs queued at once so that a whole
- * reply costs no extra scheduling round: in single-pipe mode URB A takes
- * the first packet (which carries LEN) and URB B the rest; in split mode A
- * reads the header pipe and B the body pipe.  B is sized for the largest
- * frame; a reply that ends exactly on a packet boundary without a
+ * Replies are collected with IN URBs sized for the largest frame, so that
+ * a whole reply normally costs one URB per pipe: in single-pipe mode URB B
+ * reads the stream; in split mode A reads the header pipe and B the body
+ * pipe.  A reply that ends exactly on a packet boundary without a
  * zero-length packet would leave B waiting, so once LEN is known and the
- * rest is a whole number of packets, B is unlinked and resubmitted with the
- * exact size (its partial data is kept).
+ * rest is a whole number of packets B is unlinked and resubmitted with the
+ * exact size, and while LEN is not known B is unlinked every CNID_PEEK_MS
+ * to look at what it holds (partial data is kept either way).
  */
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -369,7 +369,10 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
 	dev->result = -EINPROGRESS;
 	dev->deadline = jiffies + msecs_to_jiffies(timeout_ms);
 
-	ret = cnid_submit(dev, CNID_URB_IN_A, dev->in_maxp[0]);
+	/* single mode: B alone reads the stream; split: A header, B body */
+	ret = 0;
+	if (dev->mode == CNID_PIPE_SPLIT)
+		ret = cnid_submit(dev, CNID_URB_IN_A, dev->in_maxp[0]);
 	if (!ret)
 		ret = cnid_submit(dev, CNID_URB_IN_B, b->size);
 	if (dev->mode == CNID_PIPE_SPLIT) {
