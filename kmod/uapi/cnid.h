@@ -67,7 +67,7 @@ enum cnid_pipe_mode {
  * @flags: must be 0
  * @garbage: out: bytes discarded before the reply's preamble
  *
- * Errors (see also Documentation in docs/kmod.md): EINVAL malformed request
+ * Errors (see also kmod/README.md): EINVAL malformed request
  * or bad field; ENOBUFS @reply_size too small (the reply is dropped);
  * ETIMEDOUT no complete reply in time (silence, a truncated reply, an
  * endless stream); EBADMSG reply checksum wrong; EMSGSIZE reply LEN above
