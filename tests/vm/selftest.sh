@@ -134,6 +134,12 @@ EOF
 	start=$(date +%s)
 	timeout 60 busybox sh "$tmp/host-runner.sh" >"$tmp/runner.out" 2>&1
 	took=$(($(date +%s) - start))
+	if [ "$(grep -c '^CNID-VM-TIME [0-9][0-9]-[a-z]* [0-9.]*$' "$tmp/runner.res")" = 6 ]; then
+		ok runner.times
+	else
+		ko runner.times "want one CNID-VM-TIME line per scenario"
+	fi
+	sed -i '/^CNID-VM-TIME /d' "$tmp/runner.res"
 	expect="TEST one.a PASS
 TEST one.b SKIP nothing to do
 TEST 02-exit FAIL exit 3

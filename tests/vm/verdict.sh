@@ -61,6 +61,8 @@ sk=
 echo "$label: $passed passed, $failed failed$sk,$timing"
 echo "$passed $failed $skipped" >"$counts"
 
+times=$(awk '$1 == "CNID-VM-TIME" { printf "%s %s %ss", sep, $2, $3; sep = "," }' <<<"$res")
+[ -n "$times" ] && echo "  $label: scenario times:$times"
 grep ' FAIL' <<<"$tests" | sed "s/^/  $label: /" || true
 for p in "${problems[@]+"${problems[@]}"}"; do
 	printf '  %s: %s\n' "$label" "$p"

@@ -33,6 +33,7 @@ run_scenario() {
 	out=$d/out
 	echo "==== scenario $n (timeout ${t}s) at $(uptime_s)s"
 	cnid_kmsg "scenario $n start"
+	_t0=$(uptime_s)
 	mkfifo "$d/fifo"
 	tee "$out" <"$d/fifo" &
 	teepid=$!
@@ -88,6 +89,7 @@ run_scenario() {
 		esac
 	done <"$d/results"
 	cat "$d/results" >>"$RES"
+	echo "CNID-VM-TIME $n $(awk -v a="$_t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')" >>"$RES"
 	grep ' FAIL' "$d/results" | sed 's/^/cnid-vm: /'
 	echo "==== scenario $n done rc=$rc at $(uptime_s)s"
 	feed
