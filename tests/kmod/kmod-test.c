@@ -10,7 +10,7 @@
  *
  *   kmod-test --serial NAME --mode split|single --ctl SOCKET --card FILE
  *             [--name PREFIX] [--cycles N] [--hammer N] TEST...
- *   TEST: basic faults boundaries rw hammer unplug (default: all but unplug)
+ *   TEST: basic faults boundaries rw hammer pm unplug (default: all but unplug)
  *
  * Prints "TEST <PREFIX>.<check> PASS|FAIL reason" lines (tests/vm contract).
  */
@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/usbdevice_fs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -530,6 +531,68 @@ static void check_hammer(int iterations)
 }
 
 /* ------------------------------------------------------------------ */
+/* Power management and reset                                          */
+
+static int usb_attr_path(const char *attr, char *path, size_t size)
+{
+	return snprintf(path, size, "/sys/class/usbmisc/%s/device/../%s", node + 5, attr) < (int)size ?
+	       0 : -ENAMETOOLONG;
+}
+
+static int write_attr(const char *attr, const char *val)
+{
+	char path[512];
+	int f, r = 0;
+
+	usb_attr_path(attr, path, sizeof(path));
+	f = open(path, O_WRONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	if (write(f, val, strlen(val)) < 0)
+		r = -errno;
+	close(f);
+	return r;
+}
+
+static void check_pm(void)
+{
+	char path[512], bus[16], dev[16], status[32] = "";
+	int u, r, n, tries;
+
+	/* USBDEVFS_RESET: pre_reset/post_reset keep the binding; I/O resumes */
+	usb_attr_path("busnum", path, sizeof(path));
+	read_attr(path, bus, sizeof(bus));
+	usb_attr_path("devnum", path, sizeof(path));
+	read_attr(path, dev, sizeof(dev));
+	snprintf(path, sizeof(path), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
+	u = open(path, O_RDWR | O_CLOEXEC);
+	r = u >= 0 && ioctl(u, USBDEVFS_RESET, 0) == 0 ? 0 : -errno;
+	if (u >= 0)
+		close(u);
+	n = transact(CNID_CMD_SAM_STATUS, NULL, NULL);
+	result("usb-reset-keeps-binding", r == 0 && n == 11, "reset %d, then %d", r, n);
+
+	/* runtime PM: no file open -> autosuspend; open -> resume, I/O works */
+	close(fd);
+	fd = -1;
+	write_attr("power/autosuspend_delay_ms", "0");
+	r = write_attr("power/control", "auto");
+	usb_attr_path("power/runtime_status", path, sizeof(path));
+	for (tries = 0; tries < 50; tries++) {
+		if (read_attr(path, status, sizeof(status)) == 0 && strcmp(status, "suspended") == 0)
+			break;
+		nap_ms(100);
+	}
+	result("autosuspend-when-closed", r == 0 && strcmp(status, "suspended") == 0, "r=%d status %s",
+	       r, status);
+	fd = open_node(0);
+	n = fd >= 0 ? transact(CNID_CMD_SAM_STATUS, NULL, NULL) : fd;
+	read_attr(path, status, sizeof(status));
+	result("resume-on-open", n == 11 && strcmp(status, "active") == 0, "got %d, status %s", n, status);
+	write_attr("power/control", "on");
+}
+
+/* ------------------------------------------------------------------ */
 /* Unplug                                                              */
 
 enum { CHILD_READ, CHILD_XFER, CHILD_POLL, N_CHILD };
@@ -710,6 +773,8 @@ int main(int argc, char **argv)
 			check_rw();
 		if (all || strcmp(t, "hammer") == 0)
 			check_hammer(hammer);
+		if (all || strcmp(t, "pm") == 0)
+			check_pm();
 		if (strcmp(t, "unplug") == 0)
 			check_unplug(cycles);
 	}
