@@ -102,7 +102,9 @@ struct cnid_xfer {
  * @timeout_ms: the module's default timeout
  * @sam_state: enum cnid_nl_sam_state, as last announced by the helper
  * @card_type: enum cnid_nl_card_type, as last announced by the helper
+ * @pad: zero
  * @seq: sequence number of the last relayed event
+ * @flags: zero (room for flags)
  * @transactions: transactions that returned a reply
  * @timeouts: transactions that timed out
  * @checksum_errors: replies with a wrong checksum
@@ -127,6 +129,7 @@ struct cnid_dev_info {
 	__u8 card_type;
 	__u16 pad;
 	__u32 seq;
+	__u32 flags;
 	__u64 transactions;
 	__u64 timeouts;
 	__u64 checksum_errors;
