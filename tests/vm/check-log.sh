@@ -42,6 +42,8 @@ refcount_t:
 unreferenced object
 kmemleak: [0-9]+ new suspected
 Call Trace
+ODEBUG:
+trying to register non-static key
 double fault
 stack-protector
 softdog: Initiating panic

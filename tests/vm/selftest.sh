@@ -38,6 +38,10 @@ reports=(
 	'refcount_t: underflow; use-after-free.'
 	'Call Trace:'
 	'softdog: Initiating panic'
+	'ODEBUG: free active (active state 0) object: ffff888004a8d0c8 object type: timer_list hint: cnid_timeout+0x0/0x20 [cnid]'
+	'INFO: trying to register non-static key.'
+	'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:'
+	'BUG: scheduling while atomic: kworker/0:1/34/0x00000002'
 )
 i=0
 for r in "${reports[@]}"; do
