@@ -50,8 +50,10 @@ kmod-checkpatch: $(KMOD_CHECKPATCH)
 	@$(KMOD_CHECKPATCH) --strict --no-tree --quiet --ignore $(KMOD_CHECKPATCH_IGNORE) \
 		-f $(filter %.c %.h,$(KMOD_SRCS)) && echo "kmod: checkpatch --strict clean"
 
+# One DKMS round trip at a time on this machine (it touches /usr/src and
+# /lib/modules/*/updates).
 kmod-dkms-test:
-	@tests/kmod/dkms-test.sh $(BUILD)/kmod/dkms $(KMOD_KVERS)
+	@flock /tmp/cnid-dkms-test.lock tests/kmod/dkms-test.sh $(BUILD)/kmod/dkms $(KMOD_KVERS)
 
 check-kmod: kmod-sparse kmod-checkpatch $(if $(wildcard tests/kmod/dkms-test.sh),kmod-dkms-test)
 
