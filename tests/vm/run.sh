@@ -20,7 +20,7 @@ usage() {
 	cat >&2 <<-EOF
 	usage: tests/vm/run.sh [--kernel K]... [--only PREFIX]... [--stress [N]] [--udcs N]
 	       [--timeout S] [--scenario-timeout S] [--accel tcg|kvm|auto] [--smp N]
-	       [--mem MB] [--append ARGS] [--scenario FILE]... [--keep-going] [--no-module]
+	       [--mem MB] [--append ARGS] [--scenario FILE]... [--jobs N] [--no-module]
 	       [--shell] [-v]
 	       tests/vm/run.sh --list-kernels
 	EOF
@@ -30,7 +30,7 @@ usage() {
 kernels=() only=() extra_scen=() stress=${CNID_VM_STRESS:-0} udcs=${VM_UDCS:-2}
 host_timeout=${VM_TIMEOUT:-} stimeout=${VM_SCENARIO_TIMEOUT:-120}
 accel=${VM_ACCEL:-auto} smp=${VM_SMP:-2} mem=${VM_MEM:-768} append=${VM_APPEND:-}
-verbose=0 keep_going=1 no_module=0 shell=0 list=0
+verbose=0 keep_going=1 no_module=0 shell=0 list=0 jobs=${VM_JOBS:-1}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernels+=("$2"); shift ;;
@@ -49,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift ;;
 	--append) append="$append $2"; shift ;;
 	--keep-going) keep_going=1 ;;
+	--jobs) jobs=$2; shift ;;
+	-j*) jobs=${1#-j}; [ -n "$jobs" ] || { jobs=$2; shift; } ;;
 	--fail-fast) keep_going=0 ;;
 	--no-module) no_module=1 ;;
 	--shell) shell=1; verbose=1 ;;
@@ -61,6 +63,8 @@ while [ $# -gt 0 ]; do
 done
 [[ $udcs =~ ^[0-9]+$ ]] && [ "$udcs" -ge 1 ] || vm_die "--udcs wants a number >= 1"
 [[ $stress =~ ^[0-9]+$ ]] || vm_die "--stress wants a number"
+[[ $jobs =~ ^[0-9]+$ ]] || vm_die "--jobs wants a number"
+[ "$shell" = 1 ] && jobs=1
 # Started by hand (not from make): ask make what goes into the guest, and
 # build it.
 if [ -z "${VM_GUEST_BINS+set}" ] && [ "$list" = 0 ]; then
@@ -368,12 +372,44 @@ else
 fi
 [ "$stress" != 0 ] && echo "vm: stress mode, CNID_VM_STRESS=$stress"
 rc=0
-for conf in "${confs[@]}"; do
-	if ! run_kernel "$conf"; then
-		rc=1
-		[ "$keep_going" = 1 ] || break
-	fi
-done
+if [ "$jobs" -le 1 ] || [ ${#confs[@]} -le 1 ]; then
+	for conf in "${confs[@]}"; do
+		if ! run_kernel "$conf"; then
+			rc=1
+			[ "$keep_going" = 1 ] || break
+		fi
+	done
+else
+	# Several kernels at once: each in a subshell with its own QEMU (TCG
+	# guests mostly wait on timers, so two share 2 cores well); outputs
+	# are printed in kernel order once all are done.
+	kids=()
+	stop_kids() {
+		for k in "${kids[@]+"${kids[@]}"}"; do kill -TERM "$k" 2>/dev/null || true; done
+		wait
+	}
+	trap 'stop_kids; exit 130' INT
+	trap 'stop_kids; exit 143' TERM
+	i=0
+	for conf in "${confs[@]}"; do
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+		(
+			QPID=
+			trap 'stop_qemu; exit 143' TERM INT
+			run_kernel "$conf" >"$COUNTS/out.$i" 2>&1
+			echo $? >"$COUNTS/rc.$i"
+		) &
+		kids+=($!)
+		i=$((i + 1))
+	done
+	wait
+	trap 'stop_qemu; exit 130' INT
+	trap 'stop_qemu; exit 143' TERM
+	for ((j = 0; j < i; j++)); do
+		cat "$COUNTS/out.$j"
+		[ "$(cat "$COUNTS/rc.$j" 2>/dev/null)" = 0 ] || rc=1
+	done
+fi
 total_p=0 total_f=0 total_s=0
 for conf in "${confs[@]}"; do
 	kernel_conf "$conf"

@@ -5,6 +5,7 @@
 # and scenarios as tests/vm/scenarios/NN-name.sh.
 #   make vmcheck                    all kernels, all scenarios (in make check)
 #   make vmcheck VM_ARGS="--kernel 6.12 --only 10-emu -v"
+#   make vmcheck VM_JOBS=2          both kernels at once
 #   make vmstress [VM_STRESS=N]     scenarios loop (CNID_VM_STRESS=1 or N)
 #   make vm-selftest                the log checker and result parser, no QEMU
 #   make vm-selftest-live           a hang and a crash in a real guest are caught
@@ -13,6 +14,9 @@ VM_GUEST_BINS ?=
 VM_GUEST_FILES ?=
 VM_ARGS ?=
 VM_STRESS ?= 1
+# kernels booted at once (TCG guests mostly wait: 2 on 2 cores nearly halves
+# the wall time; 1 keeps timing-sensitive scenarios alone on the machine)
+VM_JOBS ?= 1
 
 .PHONY: vmcheck vmstress vm-selftest vm-selftest-live vm-guest vm-print-guest
 
@@ -41,10 +45,10 @@ vm-selftest-live:
 
 vmcheck: vm-selftest vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
-	BUILD='$(BUILD)' tests/vm/run.sh $(VM_ARGS)
+	BUILD='$(BUILD)' VM_JOBS='$(VM_JOBS)' tests/vm/run.sh $(VM_ARGS)
 
 vmstress: vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
-	BUILD='$(BUILD)' tests/vm/run.sh --stress $(VM_STRESS) $(VM_ARGS)
+	BUILD='$(BUILD)' VM_JOBS='$(VM_JOBS)' tests/vm/run.sh --stress $(VM_STRESS) $(VM_ARGS)
 
 CHECK_TARGETS += vmcheck
