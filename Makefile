@@ -39,6 +39,7 @@ include bench/bench.mk
 -include tests/emu/emu.mk
 -include tests/vm/vm.mk
 -include kmod/kmod.mk
+-include tests/deep/deep.mk
 
 all: $(ALL_TARGETS)
 

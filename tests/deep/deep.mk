@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The deep tier (tests/deep/README.md): the module's whole QEMU suite on a
+# KASAN + lockdep + kmemleak + UBSAN kernel built from Debian's
+# linux-source-6.1, and a raw_gadget hostile device attacking probe.
+#   make deep-kernel     build (or find cached) the debug kernel
+#   make check-deep      the suite + hostile cases on it (in make check)
+#   make vmstress-deep   the same, stressed (VM_STRESS=N random hostile cases)
+#   make deep-selftest   host-only checks of the hostile device's tables
+#   DEEP_ARGS="--only 50-deep -v"   extra tests/deep/run.sh (= tests/vm/run.sh) options
+
+DEEP_HOSTILE := $(BUILD)/static/cnid-hostile
+DEEP_HOSTILE_HOST := $(BUILD)/tests/cnid-hostile
+DEEP_ARGS ?=
+DEEP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -pthread
+
+$(DEEP_HOSTILE): tests/deep/hostile.c kmod/uapi/cnid.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DEEP_CFLAGS) -static -o $@ $<
+
+$(DEEP_HOSTILE_HOST): tests/deep/hostile.c kmod/uapi/cnid.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DEEP_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ $<
+
+.PHONY: deep-kernel check-deep vmstress-deep deep-selftest
+deep-kernel:
+	@tests/deep/build-kernel.sh >/dev/null
+
+deep-selftest: $(DEEP_HOSTILE_HOST)
+	@$(DEEP_HOSTILE_HOST) selftest
+
+check-deep: deep-selftest vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/deep/run.sh $(DEEP_ARGS)
+
+vmstress-deep: vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/deep/run.sh --stress $(or $(VM_STRESS),1) $(DEEP_ARGS)
+
+# make vmstress stresses the deep tier too
+vmstress: vmstress-deep
+
+CHECK_TARGETS += check-deep
+VM_GUEST_BINS += $(DEEP_HOSTILE)
