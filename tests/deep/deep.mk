@@ -6,6 +6,8 @@
 #   make check-deep      the suite + hostile cases on it (in make check)
 #   make vmstress-deep   the same, stressed (VM_STRESS=N random hostile cases)
 #   make deep-selftest   host-only checks of the hostile device's tables
+#   make deep-canary     a module with planted bugs must make the tier fail
+#                        (KASAN, UBSAN, atomic sleep, lockdep, kmemleak)
 #   DEEP_ARGS="--only 50-deep -v"   extra tests/deep/run.sh (= tests/vm/run.sh) options
 
 DEEP_HOSTILE := $(BUILD)/static/cnid-hostile
@@ -21,7 +23,7 @@ $(DEEP_HOSTILE_HOST): tests/deep/hostile.c kmod/uapi/cnid.h
 	@mkdir -p $(dir $@)
 	$(CC) $(DEEP_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ $<
 
-.PHONY: deep-kernel check-deep vmstress-deep deep-selftest
+.PHONY: deep-kernel check-deep vmstress-deep deep-selftest deep-canary
 deep-kernel:
 	@tests/deep/build-kernel.sh >/dev/null
 
@@ -32,6 +34,9 @@ check-deep: deep-selftest vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
 	BUILD='$(BUILD)' tests/deep/run.sh $(DEEP_ARGS)
 
+deep-canary:
+	@BUILD='$(BUILD)' tests/deep/canary.sh
+
 vmstress-deep: vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
 	BUILD='$(BUILD)' tests/deep/run.sh --stress $(or $(VM_STRESS),1) $(DEEP_ARGS)
@@ -39,5 +44,5 @@ vmstress-deep: vm-guest
 # make vmstress stresses the deep tier too
 vmstress: vmstress-deep
 
-CHECK_TARGETS += check-deep
+CHECK_TARGETS += check-deep deep-canary
 VM_GUEST_BINS += $(DEEP_HOSTILE)
