@@ -53,12 +53,30 @@ tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 printf '%s\n' "$PATTERNS" >"$tmp"
 
+# Each report is printed once, from its timestamp on, with the scenario
+# during which it appeared (from the runner's "cnid-vm: scenario" markers).
 cat "$@" | tr -d '\r' |
 	grep -E '\[ *[0-9]+\.[0-9]+\]' |
-	grep -v -e 'cnid-vm: ' -e 'ommand line' -e 'passed to user space' |
-	grep -E -f "$tmp" |
-	sed -E 's/^.*(\[ *[0-9]+\.[0-9]+\])/\1/' |
-	awk '!seen[$0]++' >"$tmp.hits" || true
+	awk -v pf="$tmp" '
+	BEGIN { while ((getline p < pf) > 0) pats[n++] = p; at = "boot" }
+	/cnid-vm: scenario [^ ]+ start/ {
+		s = $0; sub(/.*cnid-vm: scenario /, "", s); sub(/ .*/, "", s)
+		at = "during scenario " s; next
+	}
+	/cnid-vm: scenario [^ ]+ end/ {
+		s = $0; sub(/.*cnid-vm: scenario /, "", s); sub(/ .*/, "", s)
+		at = "after scenario " s; next
+	}
+	/cnid-vm: |ommand line|passed to user space/ { next }
+	{
+		for (i = 0; i < n; i++) {
+			if ($0 !~ pats[i]) continue
+			line = $0
+			if (match(line, /\[ *[0-9]+\.[0-9]+\]/)) line = substr(line, RSTART)
+			if (!seen[line]++) print line "   <- " at
+			break
+		}
+	}' >"$tmp.hits" || true
 if [ -s "$tmp.hits" ]; then
 	cat "$tmp.hits"
 	rm -f "$tmp.hits"

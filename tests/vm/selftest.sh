@@ -56,6 +56,14 @@ done
 # A report that starts in the middle of a line a program was writing.
 printf 'TEST emu.read PASS[   12.345678] BUG: unable to handle page fault\n' >"$tmp/log"
 if "$here/check-log.sh" "$tmp/log" >/dev/null; then ko check-log.midline "missed"; else ok check-log.midline; fi
+# A report names the scenario it appeared in.
+printf '[    7.1] cnid-vm: scenario 20-kmod-basic start\n[    8.200000] WARNING: CPU: 1 PID: 9 at x\n' >"$tmp/log"
+out=$("$here/check-log.sh" "$tmp/log")
+if grep -q 'WARNING: CPU: 1 PID: 9 at x   <- during scenario 20-kmod-basic$' <<<"$out"; then
+	ok check-log.attribution
+else
+	ko check-log.attribution "no 'during scenario 20-kmod-basic'"
+fi
 # dmesg dump with CRLF line ends (serial)
 printf '[   12.345678] WARNING: CPU: 0 PID: 1 at x\r\n' >"$tmp/log"
 if "$here/check-log.sh" "$tmp/log" >/dev/null; then ko check-log.crlf "missed"; else ok check-log.crlf; fi
