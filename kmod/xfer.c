@@ -29,7 +29,7 @@ MODULE_PARM_DESC(drain_ms, "Quiet time that ends draining stale input after a fa
 
 static unsigned int gone_grace_ms = 1000;
 module_param(gone_grace_ms, uint, 0644);
-MODULE_PARM_DESC(gone_grace_ms, "How long a transport error waits for a pending disconnect before it is reported as EIO (ms, default 1000)");
+MODULE_PARM_DESC(gone_grace_ms, "How long a transport error waits at least for a pending disconnect (or until the transaction times out) before it is reported as EIO (ms, default 1000)");
 
 /*
  * While no LEN is known, URB B may be holding a reply that ends on a packet
@@ -232,10 +232,11 @@ static void cnid_stop_urbs(struct cnid_dev *dev)
 	spin_unlock_irq(&dev->lock);
 }
 
+/* usb_submit_urb() errors that mean the device or its endpoints went away */
 static bool cnid_submit_gone_error(int err)
 {
 	return err == -EPERM || err == -ENODEV || err == -ESHUTDOWN ||
-	       err == -EHOSTUNREACH;
+	       err == -EHOSTUNREACH || err == -ENOENT;
 }
 
 /*
@@ -245,12 +246,16 @@ static bool cnid_submit_gone_error(int err)
  */
 static int cnid_map_usb_error(struct cnid_dev *dev, int status)
 {
+	long wait = msecs_to_jiffies(gone_grace_ms);
+
 	if (status == -EPIPE) {
 		dev->halted = true;
 		return -EPIPE;
 	}
-	wait_event_timeout(dev->wait, cnid_gone(dev),
-			   msecs_to_jiffies(gone_grace_ms));
+	/* a busy hub thread can take longer: use what is left of the timeout */
+	if (dev->active && time_before(jiffies, dev->deadline))
+		wait = max_t(long, wait, dev->deadline - jiffies);
+	wait_event_timeout(dev->wait, cnid_gone(dev), wait);
 	return cnid_gone(dev) ? -ENODEV : -EIO;
 }
 
