@@ -12,7 +12,6 @@
  * The two paths alternate in R rounds of N transactions each; prints the
  * median of each path over all its transactions and the ratio cnid/usbfs.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,56 +32,20 @@ static char node[300], usbdev[300];
 static uint8_t req[64], reply[4096];
 static int req_len;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int read_attr(const char *path, char *buf, size_t size)
-{
-	int f = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (f < 0)
-		return -errno;
-	n = read(f, buf, size - 1);
-	close(f);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static int find_reader(void)
 {
-	DIR *d = opendir("/sys/class/usbmisc");
-	struct dirent *de;
-	char path[600], val[64], bus[16], dev[16];
-	int r = -ENOENT;
+	char name[64], path[600], bus[16] = "", dev[16] = "";
+	int r = cnid_find_by_serial(serial, name, sizeof(name));
 
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "cnid", 4) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/../serial", de->d_name);
-		if (read_attr(path, val, sizeof(val)) || strcmp(val, serial) != 0)
-			continue;
-		snprintf(node, sizeof(node), "/dev/%s", de->d_name);
-		snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/../busnum", de->d_name);
-		read_attr(path, bus, sizeof(bus));
-		snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/../devnum", de->d_name);
-		read_attr(path, dev, sizeof(dev));
-		snprintf(usbdev, sizeof(usbdev), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
-		r = 0;
-		break;
-	}
-	closedir(d);
-	return r;
+	if (r < 0)
+		return r;
+	snprintf(node, sizeof(node), "/dev/%s", name);
+	snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/../busnum", name);
+	read_attr(path, bus, sizeof(bus));
+	snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/../devnum", name);
+	read_attr(path, dev, sizeof(dev));
+	snprintf(usbdev, sizeof(usbdev), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Small helpers shared by the emulator's test clients (the host pty test
- * and the guest usbfs client): talking to the control socket, and the
- * expected-value helpers that derive what a reply must be from the same
- * card description the emulator was given.
+ * Small helpers shared by every test program that drives the virtual
+ * reader (the host pty test, the guest usbfs client, tests/kmod/kmod-test
+ * and bench/kmod-latency): talking to the control socket, reading sysfs
+ * attributes, the monotonic clock, and the expected-value helpers that
+ * derive what a reply must be from the same card description the emulator
+ * was given.
  */
 #ifndef CNID_EMU_CLIENT_H
 #define CNID_EMU_CLIENT_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cnid.h"
@@ -72,6 +78,102 @@ static int emu_ctl(const char *sock, char *reply, size_t size, const char *fmt, 
 	if (strncmp(buf, "ok", 2) == 0)
 		return 0;
 	return got ? 1 : -EPIPE;
+}
+
+/*
+ * Send one control command (printf-style) and report a failure: on any
+ * reply but "ok ..." prints "WHO: control 'CMD': REASON" to stderr, REASON
+ * being the emulator's reply or the socket error.  Returns true for "ok".
+ */
+__attribute__((format(printf, 3, 4), unused))
+static bool emu_ctl_report(const char *sock, const char *who, const char *fmt, ...)
+{
+	char cmd[1024], reply[2048] = "";
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	r = emu_ctl(sock, reply, sizeof(reply), "%s", cmd);
+	if (r != 0)
+		fprintf(stderr, "%s: control '%s': %d %s\n", who, cmd, r,
+			r < 0 ? strerror(-r) : reply);
+	return r == 0;
+}
+
+/*
+ * Read a one-line sysfs attribute into buf, cut at the first newline.
+ * Returns -errno, or -EIO for an empty attribute (no attribute the tests
+ * read is empty when all is well).
+ */
+__attribute__((unused))
+static int read_attr(const char *path, char *buf, size_t size)
+{
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(f);
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * The cnid.ko reader whose USB serial number is serial: its usbmisc name
+ * ("cnidN", the node being /dev/cnidN) into ret_name.  Returns 0, -ENOENT
+ * when no bound reader has that serial, or -errno.
+ */
+__attribute__((unused))
+static int cnid_find_by_serial(const char *serial, char *ret_name, size_t size)
+{
+	DIR *d = opendir("/sys/class/usbmisc");
+	struct dirent *de;
+	char path[512], val[128];
+	int r = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "cnid", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/../serial", de->d_name);
+		if (read_attr(path, val, sizeof(val)) == 0 && strcmp(val, serial) == 0) {
+			r = snprintf(ret_name, size, "%s", de->d_name) < (int)size ? 0 : -ENAMETOOLONG;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds, microseconds, milliseconds. */
+__attribute__((unused))
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+__attribute__((unused))
+static uint64_t now_us(void)
+{
+	return now_ns() / 1000u;
+}
+
+__attribute__((unused))
+static uint64_t now_ms(void)
+{
+	return now_ns() / 1000000u;
 }
 
 /* Load a card description file into d (the same parse the emulator does). */

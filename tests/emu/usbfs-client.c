@@ -74,30 +74,12 @@ static void result(const char *name, bool ok, const char *fmt, ...)
 	fflush(stdout);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int read_sysfs(const char *dir, const char *attr, char *buf, size_t size)
 {
 	char path[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/%s", dir, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)size, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return read_attr(path, buf, size);
 }
 
 /* Find the reader by VID:PID and serial number in sysfs. */
@@ -362,23 +344,8 @@ static int transact(enum cnid_cmd_id id, const uint8_t *data, struct cnid_respon
 	return transact_raw(req, (size_t)n, resp, NULL);
 }
 
-static bool ctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static bool ctl(const char *fmt, ...)
-{
-	char cmd[512], reply[1024];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	r = emu_ctl(ctl_sock, reply, sizeof(reply), "%s", cmd);
-	if (r != 0) {
-		fprintf(stderr, "usbfs-client: control '%s': %d %s\n", cmd, r, reply);
-		return false;
-	}
-	return true;
-}
+/* One control command; false (and a line on stderr) unless the reply is "ok". */
+#define ctl(...) emu_ctl_report(ctl_sock, "usbfs-client", __VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
 /* Checks                                                              */
@@ -664,14 +631,6 @@ static void check_unplug(int rounds)
 	if (n == 0)
 		n = transact(CNID_CMD_FIND, NULL, &r) > 0 ? 0 : -1;
 	result("unplug-replug-command", n == 0, "replug by command failed");
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -14,7 +14,6 @@
  *
  * Prints "TEST <PREFIX>.<check> PASS|FAIL reason" lines (tests/vm contract).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -64,14 +63,6 @@ static void result(const char *name, bool ok, const char *fmt, ...)
 	fflush(stdout);
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void nap_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -79,61 +70,19 @@ static void nap_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-static bool ctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static bool ctl(const char *fmt, ...)
-{
-	char cmd[512], reply[1024];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	r = emu_ctl(ctl_sock, reply, sizeof(reply), "%s", cmd);
-	if (r != 0)
-		fprintf(stderr, "%s: ctl '%s': %s\n", prefix, cmd, r < 0 ? strerror(-r) : reply);
-	return r == 0;
-}
-
-static int read_attr(const char *path, char *buf, size_t size)
-{
-	int f = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (f < 0)
-		return -errno;
-	n = read(f, buf, size - 1);
-	close(f);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return 0;
-}
+/* One control command; false (and a line on stderr) unless the reply is "ok". */
+#define ctl(...) emu_ctl_report(ctl_sock, prefix, __VA_ARGS__)
 
 /* /dev/cnidN of the reader whose USB serial is `serial`. */
 static int find_node(char *ret, size_t size)
 {
-	DIR *d = opendir("/sys/class/usbmisc");
-	struct dirent *de;
-	char path[512], val[128];
-	int r = -ENOENT;
+	char name[64];
+	int r = cnid_find_by_serial(serial, name, sizeof(name));
 
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "cnid", 4) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/../serial", de->d_name);
-		if (read_attr(path, val, sizeof(val)) == 0 && strcmp(val, serial) == 0) {
-			snprintf(ret, size, "/dev/%s", de->d_name);
-			r = access(ret, R_OK | W_OK) == 0 ? 0 : -errno;
-			break;
-		}
-	}
-	closedir(d);
-	return r;
+	if (r < 0)
+		return r;
+	snprintf(ret, size, "/dev/%s", name);
+	return access(ret, R_OK | W_OK) == 0 ? 0 : -errno;
 }
 
 static int wait_node(int timeout_ms)

@@ -61,6 +61,40 @@ cnid_wait_for() {
 	"$@"
 }
 
+# cnid_emu_env: what every scenario that runs the virtual reader as a gadget
+# sets up: GADGET (gadget.sh), CARD (the default card description) and the
+# exported, created run directory CNID_EMU_RUN.
+cnid_emu_env() {
+	GADGET=$CNID_TEST_DIR/gadget.sh
+	CARD=$CNID_TEST_DIR/resident-fp2.card
+	export CNID_EMU_RUN="$CNID_VM_TMP/emu"
+	mkdir -p "$CNID_EMU_RUN"
+}
+
+# cnid_both_modes FUNC [ARGS...]: run "FUNC NAME UDC_INDEX MODE ARGS..." for a
+# split-pipe and a single-pipe reader.  With two UDCs (CNID_VM_UDCS >= 2) both
+# run at once, sam0 on UDC 0 and sam1 on UDC 1, their output kept in
+# $CNID_EMU_RUN.split.out / .single.out and printed in that order when both
+# are done; with one UDC, sam0 on UDC 0 in one mode after the other.
+# Returns 1 when either run failed.
+cnid_both_modes() {
+	_bm_fn=$1 _bm_rc=0
+	shift
+	if [ "${CNID_VM_UDCS:-1}" -ge 2 ]; then
+		"$_bm_fn" sam0 0 split "$@" >"$CNID_EMU_RUN.split.out" 2>&1 &
+		_bm_p1=$!
+		"$_bm_fn" sam1 1 single "$@" >"$CNID_EMU_RUN.single.out" 2>&1 &
+		_bm_p2=$!
+		wait $_bm_p1 || _bm_rc=1
+		wait $_bm_p2 || _bm_rc=1
+		cat "$CNID_EMU_RUN.split.out" "$CNID_EMU_RUN.single.out"
+	else
+		"$_bm_fn" sam0 0 split "$@" || _bm_rc=1
+		"$_bm_fn" sam0 0 single "$@" || _bm_rc=1
+	fi
+	return $_bm_rc
+}
+
 # The module: present in the image when kmod/ had sources.
 cnid_have_module() { [ -f "$CNID_MODULE" ]; }
 cnid_module_loaded() { grep -q '^cnid ' /proc/modules; }

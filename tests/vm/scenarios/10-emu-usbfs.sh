@@ -8,9 +8,7 @@
 # after the other when the guest has a single UDC).
 . /lib/cnid-vm.sh
 
-GADGET=$CNID_TEST_DIR/gadget.sh
-CARD=$CNID_TEST_DIR/resident-fp2.card
-export CNID_EMU_RUN="$CNID_VM_TMP/emu"
+cnid_emu_env
 ITER=$(cnid_iterations 20 500)
 UNPLUGS=$(cnid_iterations 2 50)
 # Under vmstress, also walk all 2320 packet boundaries of a 30 10 reply.
@@ -48,18 +46,6 @@ reader() {
 	return $rc
 }
 
-mkdir -p "$CNID_EMU_RUN"
-if [ "${CNID_VM_UDCS:-1}" -ge 2 ]; then
-	reader sam0 0 split >"$CNID_EMU_RUN.split.out" 2>&1 &
-	p1=$!
-	reader sam1 1 single >"$CNID_EMU_RUN.single.out" 2>&1 &
-	p2=$!
-	wait $p1 || _cnid_failed=1
-	wait $p2 || _cnid_failed=1
-	cat "$CNID_EMU_RUN.split.out" "$CNID_EMU_RUN.single.out"
-	cnid_pass emu.two-readers-at-once
-else
-	reader sam0 0 split || _cnid_failed=1
-	reader sam0 0 single || _cnid_failed=1
-fi
+cnid_both_modes reader || _cnid_failed=1
+[ "${CNID_VM_UDCS:-1}" -ge 2 ] && cnid_pass emu.two-readers-at-once
 cnid_finish

@@ -12,9 +12,7 @@
 # (and the rig loads dummy_hcd with is_high_speed=0 as well).
 . /lib/cnid-vm.sh
 
-GADGET=$CNID_TEST_DIR/gadget.sh
-CARD=$CNID_TEST_DIR/resident-fp2.card
-export CNID_EMU_RUN="$CNID_VM_TMP/emu"
+cnid_emu_env
 HCD=/lib/modules/rig/dummy_hcd.ko
 
 # speed_of NAME: "SPEED MAXP" of the reader with serial NAME (first endpoint).
@@ -66,7 +64,6 @@ max_speed_attr() {
 	sh "$GADGET" teardown -n speed || cnid_fail emu.speed.teardown "teardown"
 }
 
-mkdir -p "$CNID_EMU_RUN"
 if ! reload_hcd is_high_speed=1 num=1; then
 	cnid_fail emu.speed.reload "could not reload dummy_hcd at high speed"
 	cnid_finish

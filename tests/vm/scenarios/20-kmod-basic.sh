@@ -10,11 +10,8 @@
 # bind another VID:PID, rmmod with a file open is refused and works after.
 . /lib/cnid-vm.sh
 
-GADGET=$CNID_TEST_DIR/gadget.sh
-CARD=$CNID_TEST_DIR/resident-fp2.card
-export CNID_EMU_RUN="$CNID_VM_TMP/emu"
+cnid_emu_env
 HAMMER=$(cnid_iterations 40 1000)
-mkdir -p "$CNID_EMU_RUN"
 
 cnid_check kmod.load cnid_load || cnid_finish
 cnid_check kmod.genl-family sh -c 'grep -q "^cnid " /proc/modules'
@@ -34,18 +31,7 @@ reader() {
 	return $rc
 }
 
-if [ "${CNID_VM_UDCS:-1}" -ge 2 ]; then
-	reader sam0 0 split >"$CNID_EMU_RUN.split.out" 2>&1 &
-	p1=$!
-	reader sam1 1 single >"$CNID_EMU_RUN.single.out" 2>&1 &
-	p2=$!
-	wait $p1 || _cnid_failed=1
-	wait $p2 || _cnid_failed=1
-	cat "$CNID_EMU_RUN.split.out" "$CNID_EMU_RUN.single.out"
-else
-	reader sam0 0 split || _cnid_failed=1
-	reader sam0 0 single || _cnid_failed=1
-fi
+cnid_both_modes reader || _cnid_failed=1
 
 # --- binding rules ------------------------------------------------------
 # A plain FunctionFS gadget as 0400:c35a with one bulk IN only: refused.

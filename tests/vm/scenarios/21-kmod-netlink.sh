@@ -10,11 +10,8 @@
 # number (the test reads a card, keeps them aside and greps for them).
 . /lib/cnid-vm.sh
 
-GADGET=$CNID_TEST_DIR/gadget.sh
-CARD=$CNID_TEST_DIR/resident-fp2.card
-export CNID_EMU_RUN="$CNID_VM_TMP/emu"
+cnid_emu_env
 T=$CNID_VM_TMP
-mkdir -p "$CNID_EMU_RUN"
 # an unprivileged user (uid/gid 1000, no capabilities)
 asuser() { _p=$1; shift; "$_p" --as 1000 "$@"; }
 

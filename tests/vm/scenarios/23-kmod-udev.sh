@@ -7,10 +7,7 @@
 # group cannot open it; a change uevent from the module is seen by udev.
 . /lib/cnid-vm.sh
 
-GADGET=$CNID_TEST_DIR/gadget.sh
-CARD=$CNID_TEST_DIR/resident-fp2.card
-export CNID_EMU_RUN="$CNID_VM_TMP/emu"
-mkdir -p "$CNID_EMU_RUN"
+cnid_emu_env
 
 cnid_check kmod.udev.load cnid_load || cnid_finish
 sh "$GADGET" setup -n sam0 -u 0 -m single -c "$CARD" >"$CNID_VM_TMP/setup" 2>&1 ||

@@ -10,11 +10,8 @@
 # goal is printed as "goal missed".
 . /lib/cnid-vm.sh
 
-GADGET=$CNID_TEST_DIR/gadget.sh
-CARD=$CNID_TEST_DIR/resident-fp2.card
-export CNID_EMU_RUN="$CNID_VM_TMP/emu"
+cnid_emu_env
 ITER=$(cnid_iterations 50 200)
-mkdir -p "$CNID_EMU_RUN"
 cnid_check bench.kmod.load cnid_load || cnid_finish
 
 for mode in split single; do
