@@ -1097,6 +1097,13 @@ static void test_log(void **state)
 	transact(CNID_CMD_READ, NULL, frame_buf, &(struct cnid_response){ 0 });
 	f = fopen(log_path, "re");
 	assert_non_null(f);
+	{
+		struct stat st;
+
+		/* it holds card bytes: owner only */
+		assert_int_equal(fstat(fileno(f), &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
 	/* The find request as hex, from the library's own builder. */
 	{
 		uint8_t req[16];

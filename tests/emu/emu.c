@@ -4,6 +4,7 @@
  * shaping (faults, delays, segments) and the timestamped log.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -43,6 +44,23 @@ void emu_log_bytes(struct emu *e, const char *dir, const uint8_t *p, size_t n)
 		fprintf(e->log, "...+%zu", n - shown);
 	fputc('\n', e->log);
 	fflush(e->log);
+}
+
+/* The log holds card bytes: readable by its owner only. */
+static int open_log(struct emu *e, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	e->log = fdopen(fd, "a");
+	if (!e->log) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return 0;
 }
 
 void emu_log_event(struct emu *e, const char *fmt, ...)
@@ -519,9 +537,7 @@ static int parse_args(struct emu *e, int argc, char **argv, const char **ret_car
 		case OPT_REQ_TIMEOUT: e->req_timeout_ms = (unsigned)atoi(optarg); break;
 		case OPT_CTL: r = copy_opt(e->ctl_path, sizeof(e->ctl_path), optarg); break;
 		case OPT_LOG:
-			e->log = fopen(optarg, "a");
-			if (!e->log)
-				r = -errno;
+			r = open_log(e, optarg);
 			break;
 		case OPT_LOG_FULL: e->log_full = true; break;
 		case OPT_BAUD: e->baud = (unsigned)strtoul(optarg, NULL, 10); break;
