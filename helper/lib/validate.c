@@ -227,7 +227,7 @@ static void check_sex(struct check *c)
 
 	if (!usable(c, CNID_F_SEX))
 		return;
-	if (s[1] != '\0' || (s[0] != '0' && s[0] != '1' && s[0] != '2' && s[0] != '9'))
+	if (!cnid_sex_lookup(s))
 		issue_error(c, CNID_ISSUE_BAD_SEX, CNID_F_SEX);
 }
 
