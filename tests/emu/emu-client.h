@@ -2,7 +2,8 @@
 /*
  * Small helpers shared by every test program that drives the virtual
  * reader (the host pty test, the guest usbfs client, tests/kmod/kmod-test
- * and bench/kmod-latency): talking to the control socket, reading sysfs
+ * and bench/kmod-latency): talking to the control socket, the TEST result
+ * lines, reading sysfs
  * attributes, the monotonic clock, and the expected-value helpers that
  * derive what a reply must be from the same card description the emulator
  * was given.
@@ -100,6 +101,30 @@ static bool emu_ctl_report(const char *sock, const char *who, const char *fmt, .
 		fprintf(stderr, "%s: control '%s': %d %s\n", who, cmd, r,
 			r < 0 ? strerror(-r) : reply);
 	return r == 0;
+}
+
+/*
+ * Print one scenario result line, "TEST PREFIX.NAME PASS" or
+ * "TEST PREFIX.NAME FAIL REASON" (the rig's result protocol, see
+ * tests/vm/README.md), and count a failure in *failures.
+ */
+__attribute__((format(printf, 5, 6), unused))
+static void emu_result(const char *prefix, int *failures, const char *name, bool ok,
+		       const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	if (ok) {
+		printf("TEST %s.%s PASS\n", prefix, name);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+		printf("TEST %s.%s FAIL %s\n", prefix, name, why);
+		(*failures)++;
+	}
+	fflush(stdout);
 }
 
 /*

@@ -57,22 +57,7 @@ static struct reader rd = { .fd = -1 };
 static size_t xfer_size[MAX_XFERS];
 static int n_xfers;
 
-static void result(const char *name, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void result(const char *name, bool ok, const char *fmt, ...)
-{
-	char why[512] = "";
-	va_list ap;
-
-	if (!ok) {
-		va_start(ap, fmt);
-		vsnprintf(why, sizeof(why), fmt, ap);
-		va_end(ap);
-		failures++;
-	}
-	printf("TEST %s.%s %s%s%s\n", prefix, name, ok ? "PASS" : "FAIL", ok ? "" : " ", why);
-	fflush(stdout);
-}
+#define result(name, ok, ...) emu_result(prefix, &failures, name, ok, __VA_ARGS__)
 
 static int read_sysfs(const char *dir, const char *attr, char *buf, size_t size)
 {

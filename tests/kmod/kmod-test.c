@@ -44,24 +44,7 @@ static char node[300];
 static int fd = -1;
 static uint8_t frame[CNID_WIRE_FRAME_MAX + 64];
 
-static void result(const char *name, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void result(const char *name, bool ok, const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (ok) {
-		printf("TEST %s.%s PASS\n", prefix, name);
-	} else {
-		printf("TEST %s.%s FAIL %s\n", prefix, name, why);
-		failures++;
-	}
-	fflush(stdout);
-}
+#define result(name, ok, ...) emu_result(prefix, &failures, name, ok, __VA_ARGS__)
 
 static void nap_ms(unsigned ms)
 {
