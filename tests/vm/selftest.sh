@@ -176,5 +176,34 @@ else
 	echo "TEST vm-selftest.runner SKIP busybox not installed"
 fi
 
+# --- cnid_check's status (issue 8 item 7): `cnid_check ... || cnid_finish` ---
+# Planted fault: a scenario whose first check fails must stop there (its later
+# lines never run) and exit 1; a passing check returns 0, a failing one the
+# command's own status.
+if command -v busybox >/dev/null; then
+	cat >"$tmp/early.sh" <<EOF
+. $here/guest/cnid-vm.sh
+cnid_check early.first false || cnid_finish
+echo "TEST early.after-the-exit PASS"
+EOF
+	out=$(busybox sh "$tmp/early.sh" 2>&1)
+	rc=$?
+	if [ "$rc" = 1 ] && [ "$out" = "TEST early.first FAIL exit 1 from: false" ]; then
+		ok check.early-exit
+	else
+		ko check.early-exit "rc=$rc: $(tr '\n' '|' <<<"$out")"
+	fi
+	cat >"$tmp/status.sh" <<EOF
+. $here/guest/cnid-vm.sh
+cnid_check st.ok true >/dev/null; a=\$?
+cnid_check st.seven sh -c 'exit 7' >/dev/null; b=\$?
+echo "\$a \$b \$_cnid_failed"
+EOF
+	out=$(busybox sh "$tmp/status.sh" 2>&1)
+	if [ "$out" = "0 7 1" ]; then ok check.status; else ko check.status "got '$out', want '0 7 1'"; fi
+else
+	echo "TEST vm-selftest.check SKIP busybox not installed"
+fi
+
 echo "vm-selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -23,15 +23,20 @@ cnid_fail() {
 	echo "TEST $_n FAIL ${*:-failed}"
 	_cnid_failed=1
 }
-# cnid_check NAME CMD...: PASS when CMD succeeds.
+# cnid_check NAME CMD...: PASS when CMD succeeds, else FAIL; returns CMD's
+# exit status, so `cnid_check NAME CMD || cnid_finish` stops the scenario.
+# CMD is one simple command: `cnid_check N [ a ] && [ b ]` checks only the
+# first test (use sh -c '...' for a compound condition).
 cnid_check() {
 	_n=$1
 	shift
-	if "$@"; then
+	if "$@"; then _ck_rc=0; else _ck_rc=$?; fi
+	if [ "$_ck_rc" = 0 ]; then
 		cnid_pass "$_n"
 	else
-		cnid_fail "$_n" "exit $? from: $*"
+		cnid_fail "$_n" "exit $_ck_rc from: $*"
 	fi
+	return "$_ck_rc"
 }
 # cnid_finish: the scenario's exit status (1 when anything failed).
 cnid_finish() { exit "$_cnid_failed"; }

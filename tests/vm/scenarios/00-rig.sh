@@ -10,7 +10,7 @@
 
 # --- the kernel and its settings ---------------------------------------
 want=$(sed -n 's/.*cnidvm_kver=\([^ ]*\).*/\1/p' /proc/cmdline)
-cnid_check rig.kernel-version [ -n "$want" ] && [ "$(uname -r)" = "$want" ]
+cnid_check rig.kernel-version [ -n "$want" -a "$(uname -r)" = "$want" ]
 cnid_check rig.panic-on-oops [ "$(cat /proc/sys/kernel/panic_on_oops)" = 1 ]
 cnid_check rig.hung-task-panic [ "$(cat /proc/sys/kernel/hung_task_panic)" = 1 ]
 cnid_check rig.slub-debug [ "$(cat /sys/kernel/slab/kmalloc-64/sanity_checks 2>/dev/null)" = 1 ]

@@ -71,7 +71,7 @@ if [ -e "$G2" ]; then
 	echo "1209 0c35" >/sys/bus/usb/drivers/cnid/new_id
 	cnid_wait_for 10 sh -c 'ls /sys/class/usbmisc | grep -q "^cnid"'
 	n1=$(ls /sys/class/usbmisc 2>/dev/null | grep -c '^cnid')
-	cnid_check kmod.dynamic-id [ "$n0" = 0 ] && [ "$n1" = 1 ]
+	cnid_check kmod.dynamic-id [ "$n0" = 0 -a "$n1" = 1 ]
 	kmod-test --serial dyn --mode single --ctl "$CNID_EMU_RUN/dyn/ctl" --card "$CARD" \
 		--name kmod.dynid basic >"$CNID_EMU_RUN.dyn.out" 2>&1
 	grep -E '^TEST kmod.dynid.(open|sam-status|read) ' "$CNID_EMU_RUN.dyn.out"
