@@ -20,6 +20,7 @@
 #include <linux/version.h>
 #include <linux/wait.h>
 
+#include "rx.h"
 #include "uapi/cnid.h"
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
@@ -27,8 +28,6 @@
 #define timer_delete_sync del_timer_sync
 #define timer_delete del_timer
 #endif
-
-#define CNID_PREAMBLE_LEN 5
 
 enum cnid_urb_id {
 	CNID_URB_OUT_HDR,	/* split: header; single: whole frame */
@@ -52,18 +51,6 @@ struct cnid_urb {
 	int status;
 	unsigned int actual;
 	unsigned long submitted;	/* jiffies */
-};
-
-/* Reply reassembly. */
-struct cnid_rx {
-	u8 buf[CNID_WIRE_FRAME_MAX];
-	unsigned int have;	/* bytes of buf: preamble, LEN, body */
-	unsigned int need;	/* frame length once LEN is known, else 0 */
-	unsigned int garbage;	/* bytes discarded before the preamble */
-	unsigned int in1;	/* split: bytes from the header pipe */
-	bool stream2;		/* split: header pipe done, body pipe follows */
-	unsigned int stash_len;
-	u8 stash[CNID_WIRE_FRAME_MAX];	/* split: body bytes before the header */
 };
 
 /* Per open file. */
@@ -133,8 +120,7 @@ static inline bool cnid_gone(struct cnid_dev *dev)
 
 extern unsigned int cnid_timeout_ms;
 
-/* xfer.c */
-int cnid_frame_check(const u8 *frame, unsigned int len, unsigned int min_len);
+/* xfer.c (reassembly and cnid_frame_check(): rx.h) */
 int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
 		    const u8 *req, unsigned int len, unsigned int timeout_ms);
 int cnid_xfer_run(struct cnid_dev *dev, bool nonblock, bool abort_on_signal);

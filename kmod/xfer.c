@@ -37,104 +37,6 @@ MODULE_PARM_DESC(gone_grace_ms, "How long a transport error waits at least for a
  */
 #define CNID_PEEK_MS 100
 
-static const u8 cnid_preamble[CNID_PREAMBLE_LEN] = { 0xaa, 0xaa, 0xaa, 0x96, 0x69 };
-
-/* Longest preamble prefix that ends the input so far, for each match. */
-static const u8 cnid_preamble_fail[CNID_PREAMBLE_LEN] = { 0, 0, 1, 2, 0 };
-
-static u8 cnid_xor(const u8 *p, unsigned int n)
-{
-	u8 x = 0;
-
-	while (n--)
-		x ^= *p++;
-	return x;
-}
-
-/**
- * cnid_frame_check - is this exactly one well-formed frame?
- * @frame: the bytes
- * @len: their number
- * @min_len: smallest LEN accepted
- *
- * Return: 0, or -EINVAL.
- */
-int cnid_frame_check(const u8 *frame, unsigned int len, unsigned int min_len)
-{
-	unsigned int flen;
-
-	if (len < CNID_WIRE_HDR_LEN + min_len || len > CNID_WIRE_FRAME_MAX)
-		return -EINVAL;
-	if (memcmp(frame, cnid_preamble, CNID_PREAMBLE_LEN))
-		return -EINVAL;
-	flen = (frame[5] << 8) | frame[6];
-	if (flen != len - CNID_WIRE_HDR_LEN)
-		return -EINVAL;
-	if (cnid_xor(frame + 5, len - 6) != frame[len - 1])
-		return -EINVAL;
-	return 0;
-}
-
-static void cnid_rx_reset(struct cnid_rx *rx)
-{
-	rx->have = 0;
-	rx->need = 0;
-	rx->in1 = 0;
-	rx->stash_len = 0;
-	rx->stream2 = false;
-	rx->garbage = 0;
-}
-
-/*
- * Feed stream bytes: hunt for the preamble, take LEN, then the body up to
- * the frame's end.  Bytes after the frame are ignored.
- */
-static int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n)
-{
-	unsigned int len, take;
-
-	while (n) {
-		if (rx->have < CNID_PREAMBLE_LEN) {
-			unsigned int m = rx->have;
-
-			while (m && *p != cnid_preamble[m])
-				m = cnid_preamble_fail[m];
-			if (*p == cnid_preamble[m])
-				m++;
-			rx->garbage += rx->have + 1 - m;
-			rx->have = m;
-			if (m == CNID_PREAMBLE_LEN)
-				memcpy(rx->buf, cnid_preamble, m);
-			if (rx->garbage > 2 * CNID_WIRE_FRAME_MAX)
-				return -EPROTO;
-			p++;
-			n--;
-			continue;
-		}
-		if (rx->have < CNID_WIRE_HDR_LEN) {
-			rx->buf[rx->have++] = *p++;
-			n--;
-			if (rx->have < CNID_WIRE_HDR_LEN)
-				continue;
-			len = (rx->buf[5] << 8) | rx->buf[6];
-			if (len > CNID_WIRE_FRAME_MAX - CNID_WIRE_HDR_LEN)
-				return -EMSGSIZE;
-			if (len < CNID_WIRE_RESP_LEN_MIN)
-				return -EPROTO;
-			rx->need = CNID_WIRE_HDR_LEN + len;
-			continue;
-		}
-		if (rx->have >= rx->need)
-			break;
-		take = min(n, rx->need - rx->have);
-		memcpy(rx->buf + rx->have, p, take);
-		rx->have += take;
-		p += take;
-		n -= take;
-	}
-	return 0;
-}
-
 static bool cnid_rx_complete(struct cnid_dev *dev)
 {
 	struct cnid_rx *rx = &dev->rx;
@@ -408,35 +310,12 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
 	return 0;
 }
 
-/*
- * Take a completed IN URB's data into the reassembly.  Single mode: one
- * byte stream.  Split mode: the header pipe carries the first 7 bytes of
- * the device's output (normally exactly the header) and the body pipe the
- * rest, so the stream is the header pipe's bytes followed by the body
- * pipe's; body bytes that arrive before the header pipe has delivered its
- * 7 wait in the stash.
- */
+/* Take a completed IN URB's data into the reassembly (rx.c). */
 static int cnid_take_in(struct cnid_dev *dev, enum cnid_urb_id id,
 			unsigned int actual)
 {
-	struct cnid_rx *rx = &dev->rx;
-	u8 *data = dev->urbs[id].buf;
-	int ret;
-
-	if (dev->mode == CNID_PIPE_SINGLE || (id == CNID_URB_IN_B && rx->stream2))
-		return cnid_rx_feed(rx, data, actual);
-	if (id == CNID_URB_IN_B) {
-		actual = min(actual, (unsigned int)sizeof(rx->stash) - rx->stash_len);
-		memcpy(rx->stash + rx->stash_len, data, actual);
-		rx->stash_len += actual;
-		return 0;
-	}
-	ret = cnid_rx_feed(rx, data, actual);
-	rx->in1 += actual;
-	if (ret || rx->stream2 || rx->in1 < CNID_WIRE_HDR_LEN)
-		return ret;
-	rx->stream2 = true;
-	return cnid_rx_feed(rx, rx->stash, rx->stash_len);
+	return cnid_rx_take(&dev->rx, dev->mode == CNID_PIPE_SPLIT,
+			    id == CNID_URB_IN_A, dev->urbs[id].buf, actual);
 }
 
 /* Queue what the reply still needs; retarget B if it could wait forever. */
@@ -515,9 +394,7 @@ static void cnid_xfer_process(struct cnid_dev *dev)
 		struct cnid_rx *rx = &dev->rx;
 
 		rx->have = rx->need;
-		if (cnid_xor(rx->buf + 5, rx->need - 6) != rx->buf[rx->need - 1])
-			ret = -EBADMSG;
-		cnid_xfer_finish(dev, ret);
+		cnid_xfer_finish(dev, cnid_rx_verify(rx));
 		return;
 	}
 	if (!ret)
