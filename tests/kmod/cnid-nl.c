@@ -6,6 +6,9 @@
  *   cnid-nl [--as UID[:GID]] COMMAND... drop to UID (gid UID, only group GID) first
  *   cnid-nl open NODE                  open a node read-write; exit 0 or the errno
  *   cnid-nl dump                       list readers (any user)
+ *   cnid-nl family                     resolve the family over CTRL_CMD_GETFAMILY:
+ *                                      print its id and events group; exit 0
+ *                                      only when both resolved (ENOENT else)
  *   cnid-nl listen COUNT TIMEOUT_S     print COUNT messages of the "events" group
  *   cnid-nl announce MINOR EVENT [type=N valid=0|1 expired=0|1 token=HEX32
  *                    reason=N sw3=N state=N id=SAMID]
@@ -394,7 +397,7 @@ int main(int argc, char **argv)
 		return fd < 0 ? errno : 0;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: cnid-nl dump | listen COUNT TIMEOUT_S | announce MINOR EVENT "
+		fprintf(stderr, "usage: cnid-nl family | dump | listen COUNT TIMEOUT_S | announce MINOR EVENT "
 			"[k=v...] | read-announce NODE MINOR SECRETS\n");
 		return 2;
 	}
@@ -402,6 +405,10 @@ int main(int argc, char **argv)
 	if (fd < 0 || (r = resolve(fd)) < 0) {
 		fprintf(stderr, "cnid-nl: family %s: %s\n", CNID_GENL_NAME, strerror(fd < 0 ? -fd : -r));
 		return ENOENT;
+	}
+	if (strcmp(argv[1], "family") == 0) {
+		printf("family %s id=%d events=%u\n", CNID_GENL_NAME, family_id, group_id);
+		return group_id ? 0 : ENOENT;
 	}
 	if (strcmp(argv[1], "dump") == 0) {
 		init_msg(&m, family_id, NLM_F_DUMP, CNID_NL_CMD_GET_READER);
