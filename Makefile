@@ -27,8 +27,13 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 
 CHECK_TARGETS :=
 ALL_TARGETS :=
+# Debian packages, declared by the fragment whose targets run them:
+# DEPS_BUILD for `make` and `make demo`, DEPS_CHECK for the rest of
+# `make check` (tools/install-deps.sh explains the kernel-* items).
+DEPS_BUILD := build-essential
+DEPS_CHECK :=
 
-.PHONY: all check deps demo module module-clean clean install
+.PHONY: all check deps deps-build print-deps demo module module-clean clean install
 .DEFAULT_GOAL := all
 
 include helper/lib/lib.mk
@@ -36,15 +41,22 @@ include helper/cli/cli.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
--include tests/emu/emu.mk
--include tests/vm/vm.mk
--include kmod/kmod.mk
--include tests/deep/deep.mk
+include tests/emu/emu.mk
+include tests/vm/vm.mk
+include kmod/kmod.mk
+include tests/deep/deep.mk
 
 all: $(ALL_TARGETS)
 
 deps:
-	@tools/install-deps.sh all
+	@tools/install-deps.sh $(foreach d,$(sort $(DEPS_BUILD) $(DEPS_CHECK)),'$(d)')
+
+deps-build:
+	@tools/install-deps.sh $(foreach d,$(sort $(DEPS_BUILD)),'$(d)')
+
+print-deps:
+	@echo "DEPS_BUILD=$(foreach d,$(sort $(DEPS_BUILD)),'$(d)')"
+	@echo "DEPS_CHECK=$(foreach d,$(sort $(DEPS_CHECK)),'$(d)')"
 
 check: deps
 	@$(MAKE) --no-print-directory check-run
@@ -53,7 +65,7 @@ check: deps
 check-run: $(CHECK_TARGETS)
 	@echo "make check: all of [$(CHECK_TARGETS)] passed"
 
-demo: deps
+demo: deps-build
 	@$(MAKE) --no-print-directory demo-run
 
 module:

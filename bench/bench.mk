@@ -4,6 +4,8 @@
 # bench/run-bench.sh for BENCH_N and BENCH_PROFILE.  check-bench (part of
 # make check) only runs each benchmark briefly so it cannot rot.
 
+DEPS_CHECK += valgrind
+
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 

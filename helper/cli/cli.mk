@@ -5,6 +5,8 @@
 #                   built into reply frames by `cnid encode`
 #   make check-cli  the CLI tests (tests/cli/), part of `make check`
 
+DEPS_BUILD += pkg-config libjson-c-dev nettle-dev
+
 CLI_SRCS := $(wildcard helper/cli/*.c)
 CLI_LIBS := -ljson-c -lnettle
 CNID_CLI := $(BUILD)/cnid

@@ -4,6 +4,11 @@
 #   $(LIBCNID_SAN)  ASan+UBSan build, linked by the unit tests
 #   $(LIBCNID_FUZZ) clang build with fuzzer instrumentation
 
+# iso-codes and python3 generate the country table; clang, its runtime and
+# llvm build the fuzzing variant (tests/fuzz).
+DEPS_BUILD += python3 iso-codes
+DEPS_CHECK += clang libclang-rt-14-dev llvm
+
 LIB_SRCS := $(wildcard helper/lib/*.c)
 LIB_GEN := $(BUILD)/gen/countries.c
 LIBCNID := $(BUILD)/libcnid.a

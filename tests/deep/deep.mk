@@ -10,6 +10,10 @@
 #                        (KASAN, UBSAN, atomic sleep, lockdep, kmemleak)
 #   DEEP_ARGS="--only 50-deep -v"   extra tests/deep/run.sh (= tests/vm/run.sh) options
 
+# The debug kernel is built from Debian's linux-source-6.1; what building it
+# needs is what that source's own Debian packaging says (install-deps.sh).
+DEPS_CHECK += linux-source-6.1 kernel-build-deps:/usr/src/linux-source-6.1.tar.xz
+
 DEEP_HOSTILE := $(BUILD)/static/cnid-hostile
 DEEP_HOSTILE_HOST := $(BUILD)/tests/cnid-hostile
 DEEP_ARGS ?=

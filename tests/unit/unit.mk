@@ -2,6 +2,8 @@
 # Unit tests: every tests/unit/test_*.c is one cmocka program, built twice:
 # plain (-O2) and with ASan+UBSan.  check-unit runs both.
 
+DEPS_CHECK += libcmocka-dev
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_BINS_SAN := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
