@@ -79,15 +79,21 @@ probe_accel() {
 }
 
 # module_list KVER KMODDIR MODS...: the .ko files (host paths) to load, in
-# dependency order, each once.
+# dependency order, each once.  A module modprobe cannot resolve is an error
+# (message on stderr, status 1): callers run this inside $(...), where
+# vm_die would only end the subshell, so they must check the status.
 module_list() {
-	local kver=$1 moddir=$2 m root
+	local kver=$1 moddir=$2 m root deps all=
 	shift 2
 	root=${moddir%/lib/modules/$kver}
 	for m in "$@"; do
-		modprobe ${root:+-d "$root"} -S "$kver" --show-depends "$m" ||
-			vm_die "modprobe cannot resolve $m for $kver"
-	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
+		if ! deps=$(modprobe ${root:+-d "$root"} -S "$kver" --show-depends "$m" 2>&1); then
+			vm_log "vm: error: modprobe cannot resolve module $m for $kver: $deps"
+			return 1
+		fi
+		all+=$deps$'\n'
+	done
+	printf '%s' "$all" | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
 
 # copy_with_libs ROOT FILE...: copy dynamically linked programs and every
@@ -120,8 +126,10 @@ VM_UDEV_BASE_RULES=${VM_UDEV_BASE_RULES:-"50-udev-default.rules 60-serial.rules 
 # changes with the kernel or the host packages: busybox and its applet
 # links, /dev nodes, the kernel's modules (decompressed: busybox insmod
 # passes the file to init_module as is), systemd-udevd with its libraries.
+# Non-zero status when a module cannot be resolved or unpacked (run.sh
+# calls it inside $(...): check the status).
 mk_base() {
-	local stage=$1 kver=$2 moddir=$3 mods=$4 out=$5 bb ko n=0 d f
+	local stage=$1 kver=$2 moddir=$3 mods=$4 out=$5 bb ko kos n=0 d f
 	rm -rf "$stage"
 	mkdir -p "$stage"
 	for d in bin sbin usr/bin usr/sbin dev proc sys tmp run etc root mnt \
@@ -140,7 +148,8 @@ mk_base() {
 		mknod -m 666 "$stage/dev/null" c 1 3
 	fi
 	if [ -n "$mods" ]; then
-		for ko in $(module_list "$kver" "$moddir" $mods); do
+		kos=$(module_list "$kver" "$moddir" $mods) || return 1
+		for ko in $kos; do
 			n=$((n + 1))
 			f=$(basename "$ko")
 			f=${f%.xz}; f=${f%.zst}; f=${f%.gz}
@@ -149,7 +158,7 @@ mk_base() {
 			*.zst) zstd -q -dc "$ko" ;;
 			*.gz) gzip -dc "$ko" ;;
 			*) cat "$ko" ;;
-			esac >"$stage/lib/modules/rig/$f"
+			esac >"$stage/lib/modules/rig/$f" || { vm_log "vm: error: cannot unpack $ko"; return 1; }
 			echo "$f" >>"$stage/lib/modules/rig/order"
 		done
 	fi
@@ -162,11 +171,14 @@ mk_base() {
 	mk_cpio "$stage" "$out"
 }
 
-# base_inputs KVER KMODDIR "MODS": the files whose content keys the cache.
+# base_inputs KVER KMODDIR "MODS": the files whose content keys the cache
+# (status 1 when a module cannot be resolved).
 base_inputs() {
 	local kver=$1 moddir=$2 mods=$3 f
 	command -v busybox
-	[ -n "$mods" ] && module_list "$kver" "$moddir" $mods
+	if [ -n "$mods" ]; then
+		module_list "$kver" "$moddir" $mods || return 1
+	fi
 	echo /usr/bin/udevadm
 	ldd /usr/bin/udevadm | awk '/=>/ && $3 ~ /^\// { print $3 } /^\t\// { print $1 }'
 	for f in $VM_UDEV_BASE_RULES; do

@@ -169,15 +169,23 @@ build_module() {
 	find "$work/src" -name cnid.ko | head -n 1
 }
 
-# build_base KVER WORK: the cached base cpio (path printed).
+# build_base KVER WORK: the cached base cpio (path printed).  Runs inside
+# $(...), where errexit and vm_die stop only the subshell: every step's
+# status is checked, and a failure (e.g. a module of KMODS that modprobe
+# cannot resolve) returns non-zero for the caller to fail the kernel's run.
 build_base() {
-	local kver=$1 work=$2 key base
-	key=$(hash_files $(base_inputs "$kver" "$KMODDIR" "$KMODS" | sort -u))
+	local kver=$1 work=$2 key base inputs
+	inputs=$(base_inputs "$kver" "$KMODDIR" "$KMODS") || return 1
+	# shellcheck disable=SC2046
+	key=$(hash_files $(sort -u <<<"$inputs")) || return 1
 	base=$work/base-$key.cpio
 	if [ ! -f "$base" ]; then
 		rm -f "$work"/base-*.cpio
-		mk_base "$work/base.$$" "$kver" "$KMODDIR" "$KMODS" "$base.$$" >&2
-		mv "$base.$$" "$base"
+		if ! mk_base "$work/base.$$" "$kver" "$KMODDIR" "$KMODS" "$base.$$" >&2; then
+			rm -rf "$work/base.$$" "$base.$$"
+			return 1
+		fi
+		mv "$base.$$" "$base" || return 1
 		rm -rf "$work/base.$$"
 	fi
 	echo "$base"
@@ -230,6 +238,8 @@ boot() {
 	# faster TCG boots: no CPU-bug mitigations, no crypto self-tests (~0.5 s)
 	cmdline+=" mitigations=off cryptomgr.notests tsc=reliable no_timer_check 8250.nr_uarts=2"
 	cmdline+=" cnidvm_kver=$kver cnidvm_udcs=$udcs cnidvm_stress=$stress cnidvm_timeout=$stimeout cnidvm_shell=$shell"
+	# the modules the kernel's conf asks for: 00-rig checks each one is loaded
+	[ -n "$KMODS" ] && cmdline+=" cnidvm_kmods=$(echo $KMODS | tr ' ' ',')"
 	if [ ${#only[@]} -gt 0 ]; then
 		cmdline+=" cnidvm_only=$(printf '%s,' "${only[@]}" | sed 's/,$//')"
 	fi
@@ -281,7 +291,10 @@ prepare_kernel() {
 	elif [ "$no_module" = 0 ]; then
 		echo "vm $KVER: kmod/ has no sources (or no kmod/Kbuild) yet: no cnid.ko in the image"
 	fi
-	BASE=$(build_base "$KVER" "$work")
+	BASE=$(build_base "$KVER" "$work") || {
+		echo "vm $KVER: 0 passed, 1 failed (the initramfs cannot be built: see the error above)"
+		return 1
+	}
 	if [ "$KBOOT" != bzimage ]; then
 		key=$(hash_files "$KIMAGE")
 		if [ ! -f "$work/vmlinux" ] || [ "$(cat "$work/vmlinux.key" 2>/dev/null)" != "$key" ]; then
