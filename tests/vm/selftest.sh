@@ -205,5 +205,50 @@ else
 	echo "TEST vm-selftest.check SKIP busybox not installed"
 fi
 
+# --- module_list failures are fatal (issue 8 item 4) ------------------------
+# Planted fault: a kernel conf whose KMODS names a module modprobe cannot
+# resolve must fail the run before any guest boots.  module_list used to run
+# inside $(...), where its vm_die only ended the subshell: the guest booted
+# without the module (a missing raw_gadget made the hostile tier skip).
+selftest_module_list() {
+	local kver out rc root conf
+	kver=$(. "$here/lib.sh" && kver_glob '*')
+	if [ -z "$kver" ]; then
+		ko module-list.kernel "no installed kernel with /boot/vmlinuz-* and modules (tools/install-deps.sh vm)"
+		return
+	fi
+	out=$(. "$here/lib.sh" && module_list "$kver" "/lib/modules/$kver" dummy_hcd libcomposite 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q '/dummy_hcd\.ko' <<<"$out" && grep -q '/libcomposite\.ko' <<<"$out"; then
+		ok module-list.resolves
+	else
+		ko module-list.resolves "rc=$rc: $(tr '\n' '|' <<<"$out")"
+	fi
+	out=$(. "$here/lib.sh" && module_list "$kver" "/lib/modules/$kver" dummy_hcd cnid_no_such_module 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ] && grep -q 'cannot resolve module cnid_no_such_module' <<<"$out"; then
+		ok module-list.unresolvable-fails
+	else
+		ko module-list.unresolvable-fails "rc=$rc: $(tr '\n' '|' <<<"$out")"
+	fi
+	# the whole rig: fails, says why, boots nothing (bounded if it regresses)
+	root=$(cd "$here/../.." && pwd)
+	conf=$tmp/cnid-selftest-bogus.conf
+	printf 'KNAME=cnid-selftest-bogus\nKDEFAULT=0\nKVER=%s\nKMODS="dummy_hcd cnid_no_such_module"\n' \
+		"$kver" >"$conf"
+	rc=0
+	out=$(VM_KERNEL_CONFS=$conf BUILD=$(realpath --relative-to="$root" "$tmp/build") \
+		VM_GUEST_BINS= VM_GUEST_FILES= timeout 120 "$here/run.sh" --kernel cnid-selftest-bogus \
+		--no-module --only 00-rig --accel tcg --timeout 20 2>&1) || rc=$?
+	if [ "$rc" = 1 ] && grep -q 'cannot resolve module cnid_no_such_module' <<<"$out" &&
+		grep -q "vm $kver: 0 passed, 1 failed (the initramfs cannot be built" <<<"$out" &&
+		[ ! -e "$tmp/build/vm/$kver/last/console.log" ]; then
+		ok run.unresolvable-module-fails
+	else
+		ko run.unresolvable-module-fails "rc=$rc: $(tail -n 5 <<<"$out" | tr '\n' '|')"
+	fi
+}
+selftest_module_list
+
 echo "vm-selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]
