@@ -5,7 +5,9 @@
 # there is any.  Only kernel lines count, i.e. lines carrying a printk
 # timestamp "[   12.345678]" (anywhere: on a serial console a kernel message
 # may start in the middle of a line a program was writing); the rig's own
-# "cnid-vm:" markers are not reports.  tests/vm/selftest.sh proves it trips.
+# "cnid-vm:" markers are not reports.  Exit 0: clean; 1: reports; 2: the
+# checker itself failed (unreadable log, awk or grep error).
+# tests/vm/selftest.sh proves it trips.
 set -eu
 
 # One extended regular expression per line; case-sensitive.
@@ -25,8 +27,10 @@ blocked for more than
 soft lockup
 hard LOCKUP
 hung task
-rcu_sched self-detected stall
-rcu: INFO: rcu_.* detected stalls
+rcu: INFO: .*stall
+self-detected stall
+detected (expedited )?stalls on
+rcu_[a-z_]+ kthread (starved|timer wakeup didn)
 KASAN
 UBSAN
 KFENCE
@@ -50,37 +54,59 @@ softdog: Initiating panic
 Software Watchdog Timer expired'
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+trap 'rm -f "$tmp" "$tmp.in" "$tmp.k" "$tmp.hits"' EXIT
 printf '%s\n' "$PATTERNS" >"$tmp"
+# Exit 2, not 0, when the checker itself fails (a file that cannot be read,
+# an awk or grep error): a checker that cannot look must not say "clean".
+die() { echo "check-log.sh: $*" >&2; exit 2; }
+
+cat "$@" >"$tmp.in" || die "cannot read the log(s): $*"
+tr -d '\r' <"$tmp.in" >"$tmp.k" || die "tr failed"
+# grep: 0 kernel lines found, 1 none (an empty log is clean), 2+ an error.
+rc=0
+grep -E '\[ *[0-9]+\.[0-9]+\]' "$tmp.k" >"$tmp.in" || rc=$?
+[ "$rc" -le 1 ] || die "grep failed (exit $rc)"
 
 # Each report is printed once, from its timestamp on, with the scenario
 # during which it appeared (from the runner's "cnid-vm: scenario" markers).
-cat "$@" | tr -d '\r' |
-	grep -E '\[ *[0-9]+\.[0-9]+\]' |
-	awk -v pf="$tmp" '
-	BEGIN { while ((getline p < pf) > 0) pats[n++] = p; at = "boot" }
-	/cnid-vm: scenario [^ ]+ start/ {
-		s = $0; sub(/.*cnid-vm: scenario /, "", s); sub(/ .*/, "", s)
-		at = "during scenario " s; next
+# The awk program ends with "checked N" on its last line: no such line (an
+# awk that died or printed nothing) is an error too.
+rc=0
+npat=$(wc -l <"$tmp") || die "wc failed"
+awk -v pf="$tmp" -v npat="$npat" '
+BEGIN {
+	while ((r = (getline p < pf)) > 0) pats[n++] = p
+	if (r < 0 || n != npat + 0 || n == 0) { print "cannot read the patterns" > "/dev/stderr"; exit 2 }
+	at = "boot"
+}
+/cnid-vm: scenario [^ ]+ start/ {
+	s = $0; sub(/.*cnid-vm: scenario /, "", s); sub(/ .*/, "", s)
+	at = "during scenario " s; next
+}
+/cnid-vm: scenario [^ ]+ end/ {
+	s = $0; sub(/.*cnid-vm: scenario /, "", s); sub(/ .*/, "", s)
+	at = "after scenario " s; next
+}
+/cnid-vm: |ommand line|passed to user space/ { next }
+{
+	for (i = 0; i < n; i++) {
+		if ($0 !~ pats[i]) continue
+		line = $0
+		if (match(line, /\[ *[0-9]+\.[0-9]+\]/)) line = substr(line, RSTART)
+		if (!seen[line]++) print line "   <- " at
+		break
 	}
-	/cnid-vm: scenario [^ ]+ end/ {
-		s = $0; sub(/.*cnid-vm: scenario /, "", s); sub(/ .*/, "", s)
-		at = "after scenario " s; next
-	}
-	/cnid-vm: |ommand line|passed to user space/ { next }
-	{
-		for (i = 0; i < n; i++) {
-			if ($0 !~ pats[i]) continue
-			line = $0
-			if (match(line, /\[ *[0-9]+\.[0-9]+\]/)) line = substr(line, RSTART)
-			if (!seen[line]++) print line "   <- " at
-			break
-		}
-	}' >"$tmp.hits" || true
-if [ -s "$tmp.hits" ]; then
-	cat "$tmp.hits"
-	rm -f "$tmp.hits"
+}
+END { if (n) print "checked " NR }' "$tmp.in" >"$tmp.hits" || rc=$?
+[ "$rc" = 0 ] || die "awk failed (exit $rc)"
+last=$(tail -n 1 "$tmp.hits")
+case $last in
+"checked "[0-9]*) ;;
+*) die "awk printed no closing line" ;;
+esac
+sed '$d' "$tmp.hits" >"$tmp.in" || die "sed failed"
+if [ -s "$tmp.in" ]; then
+	cat "$tmp.in"
 	exit 1
 fi
-rm -f "$tmp.hits"
 exit 0

@@ -90,7 +90,7 @@ mkres() { # name, then lines
 }
 good=("CNID-VM-BOOT uptime=3.1 kernel=x" "CNID-VM-READY uptime=5.0 udcs=2"
 	"TEST a PASS" "TEST b SKIP no module" "TEST c PASS"
-	"CNID-VM-SUMMARY passed=2 failed=0 skipped=1"
+	"CNID-VM-TAINT mask=12288" "CNID-VM-SUMMARY passed=2 failed=0 skipped=1"
 	"CNID-VM-DMESG-BEGIN" "[    1.000000] usb 1-1: hello" "TEST fake FAIL inside dmesg" "CNID-VM-DMESG-END"
 	"CNID-VM-DONE uptime=9.0")
 verdict() { "$here/verdict.sh" --counts "$tmp/counts" "$tmp/clean" "$tmp/$1.res" >"$tmp/verdict.out" 2>&1; }
@@ -100,7 +100,8 @@ if verdict good && [ "$(cat "$tmp/counts")" = "2 0 1" ]; then
 else
 	ko verdict.good "$(cat "$tmp/counts" "$tmp/verdict.out")"
 fi
-mkres failed "${good[@]:0:2}" "TEST a FAIL wrong reply" "${good[@]:3}"
+mkres failed "${good[@]:0:2}" "TEST a FAIL wrong reply" "${good[@]:3:3}" \
+	"CNID-VM-SUMMARY passed=1 failed=1 skipped=1" "${good[@]:7}"
 if ! verdict failed && [ "$(cat "$tmp/counts")" = "1 1 1" ] && grep -q 'TEST a FAIL' "$tmp/verdict.out"; then
 	ok verdict.fail-line
 else
@@ -112,7 +113,7 @@ if ! verdict nomarker && grep -q 'no completion marker' "$tmp/verdict.out"; then
 else
 	ko verdict.no-marker "accepted a run without its completion marker"
 fi
-mkres dmesgwarn "${good[@]:0:7}" "[    9.100000] WARNING: CPU: 0 PID: 9 at kmod/x.c:1 f+0x1/0x2" "${good[@]:8}"
+mkres dmesgwarn "${good[@]:0:8}" "[    9.100000] WARNING: CPU: 0 PID: 9 at kmod/x.c:1 f+0x1/0x2" "${good[@]:9}"
 if ! verdict dmesgwarn && grep -q 'kernel log reports' "$tmp/verdict.out"; then
 	ok verdict.dmesg-report
 else
@@ -175,6 +176,81 @@ TEST x.y FAIL bad reply"
 else
 	echo "TEST vm-selftest.runner SKIP busybox not installed"
 fi
+
+# --- judges repaired for issue 8 item 5: RCU stalls, taint, tool errors, ----
+# --- exact counts and the guest's own totals (planted faults) --------------
+# Stalls of every RCU flavour, as 6.1/6.12 print them (PREEMPT: rcu_preempt).
+stalls=(
+	'rcu: INFO: rcu_preempt self-detected stall on CPU'
+	'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:'
+	'rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: { 1-... } 21 jiffies s: 345 root: 0x2/.'
+	'rcu: rcu_preempt kthread starved for 10502 jiffies! g1234 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=1'
+	'rcu: INFO: rcu_sched self-detected stall on CPU'
+	'INFO: rcu_tasks detected stalls on tasks:'
+)
+i=0
+for r in "${stalls[@]}"; do
+	i=$((i + 1))
+	printf '[    1.000000] usb 1-1: new full-speed USB device\n[   12.345678] %s\n' "$r" >"$tmp/log"
+	rc=0
+	out=$("$here/check-log.sh" "$tmp/log") || rc=$?
+	if [ "$rc" = 1 ] && grep -qF "$r" <<<"$out"; then ok "check-log.rcu-stall.$i"; else ko "check-log.rcu-stall.$i" "rc=$rc, missed: $r"; fi
+done
+# The checker's own tools fail: it must exit 2, never 0 ("clean").  Shims
+# first in PATH: an awk/grep that errors, an awk that dies silently with 0.
+mkdir -p "$tmp/bin-awk2" "$tmp/bin-awk0" "$tmp/bin-grep2" "$tmp/bin-wc2"
+printf '#!/bin/sh\necho "awk: syntax error" >&2\nexit 2\n' >"$tmp/bin-awk2/awk"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/bin-awk0/awk"
+printf '#!/bin/sh\necho "grep: error" >&2\nexit 2\n' >"$tmp/bin-grep2/grep"
+printf '#!/bin/sh\nexit 2\n' >"$tmp/bin-wc2/wc"
+chmod +x "$tmp"/bin-*/*
+printf '[    1.000000] usb 1-1: new full-speed USB device\n' >"$tmp/log"
+for shim in awk2 awk0 grep2; do
+	rc=0
+	PATH=$tmp/bin-$shim:$PATH "$here/check-log.sh" "$tmp/log" >/dev/null 2>&1 || rc=$?
+	if [ "$rc" = 2 ]; then ok "check-log.tool-error.$shim"; else ko "check-log.tool-error.$shim" "exit $rc, want 2"; fi
+done
+rc=0
+"$here/check-log.sh" "$tmp/no-such-log" >/dev/null 2>&1 || rc=$?
+if [ "$rc" = 2 ]; then ok check-log.unreadable; else ko check-log.unreadable "exit $rc, want 2"; fi
+# verdict.sh: each fault must fail the run, and for the right reason.
+vfails() { # test-name fixture grep-pattern [PATH prefix]
+	local rc=0
+	PATH=${4:+$4:}$PATH "$here/verdict.sh" --counts "$tmp/counts" "$tmp/clean" "$tmp/$2.res" \
+		>"$tmp/verdict.out" 2>&1 || rc=$?
+	if [ "$rc" != 0 ] && grep -qE -- "$3" "$tmp/verdict.out"; then
+		ok "verdict.$1"
+	else
+		ko "verdict.$1" "exit $rc: $(head -c 300 "$tmp/verdict.out" | tr '\n' '|')"
+	fi
+}
+# a PASS word in the middle of a line is no pass (the old grep -c ' PASS' took it)
+mkres midpass "${good[@]:0:2}" "TEST a FAIL expected PASS got FAIL" "${good[@]:3:3}" \
+	"CNID-VM-SUMMARY passed=1 failed=1 skipped=1" "${good[@]:7}"
+vfails pass-mid-line midpass 'vm: 1 passed, 1 failed'
+# a line that fits no result grammar ("PASS" with trailing words)
+mkres malformed "${good[@]:0:2}" "TEST a PASS but only half" "${good[@]:3}"
+vfails malformed-line malformed 'malformed result line'
+# a PASS with a "# comment" (cnid-hostile's form) is a pass
+mkres comment "${good[@]:0:2}" "TEST a PASS  # bound, 12 ms" "${good[@]:3}"
+if verdict comment && [ "$(cat "$tmp/counts")" = "2 0 1" ]; then ok verdict.pass-comment; else ko verdict.pass-comment "$(cat "$tmp/counts")"; fi
+# the guest's totals disagree with the lines the host received (one lost)
+mkres lost "${good[@]:0:4}" "${good[@]:5}"
+vfails guest-totals lost 'the guest counted passed=2 failed=0 skipped=1, the host received passed=1'
+# a taint bit other than O/E (W: a WARN), attributed to the scenario after
+# which the mask first showed it
+mkres taint "${good[@]:0:5}" "CNID-VM-TAINT mask=12800" "${good[@]:6:2}" \
+	"[    5.0] cnid-vm: scenario 10-emu end rc=0 taint=0" \
+	"[    6.0] cnid-vm: scenario 20-kmod end rc=0 taint=12800" "${good[@]:8}"
+vfails taint-warn taint 'kernel tainted: mask 12800, unexpected: W\(bit 9\) \(first seen after scenario 20-kmod\)'
+mkres taint2 "${good[@]:0:5}" "CNID-VM-TAINT mask=$(((1 << 0) | (1 << 7) | (1 << 22) | 4096))" "${good[@]:6}"
+vfails taint-bits taint2 'unexpected: P\(bit 0\) D\(bit 7\) \(bit 22\)$'
+mkres notaint "${good[@]:0:5}" "${good[@]:6}"
+vfails no-taint-line notaint 'no taint line'
+# the tools fail under verdict.sh (grep counting, awk, the log checker's wc)
+vfails grep-error good 'grep failed' "$tmp/bin-grep2"
+vfails awk-error good '' "$tmp/bin-awk2"
+vfails checker-error good 'kernel log checker failed \(exit 2\)' "$tmp/bin-wc2"
 
 # --- cnid_check's status (issue 8 item 7): `cnid_check ... || cnid_finish` ---
 # Planted fault: a scenario whose first check fails must stop there (its later

@@ -58,7 +58,8 @@ run_scenario() {
 	done
 	kill "$teepid" 2>/dev/null
 	wait "$teepid" 2>/dev/null
-	cnid_kmsg "scenario $n end rc=$rc"
+	# the taint mask so far: verdict.sh names the scenario that first tainted
+	cnid_kmsg "scenario $n end rc=$rc taint=$(cat /proc/sys/kernel/tainted 2>/dev/null)"
 
 	tr -d '\r' <"$out" | grep -E '^TEST [^ ]+ (PASS|FAIL|SKIP)' >"$d/results"
 	if [ -f "$d/timedout" ]; then

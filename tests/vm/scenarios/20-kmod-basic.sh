@@ -13,8 +13,13 @@
 cnid_emu_env
 HAMMER=$(cnid_iterations 40 1000)
 
+# The generic netlink family "cnid" resolves over CTRL_CMD_GETFAMILY (id and
+# "events" group) once the module is loaded, and not before (the negative
+# control: the same lookup must fail when the family is absent).
+genl_absent() { cnid-nl family 2>&1 | grep -qx 'cnid-nl: family cnid: No such file or directory'; }
+cnid_check kmod.genl-family-absent-before-load genl_absent
 cnid_check kmod.load cnid_load || cnid_finish
-cnid_check kmod.genl-family sh -c 'grep -q "^cnid " /proc/modules'
+cnid_check kmod.genl-family sh -c 'cnid-nl family | grep -qx "family cnid id=[1-9][0-9]* events=[1-9][0-9]*"'
 
 # reader NAME UDC_INDEX MODE TESTS...
 reader() {
@@ -89,6 +94,7 @@ if [ -e "$G2" ]; then
 	exec 7>&-
 	cnid_check kmod.rmmod-with-device-bound rmmod cnid
 	cnid_check kmod.gone-after-rmmod sh -c '! ls /sys/class/usbmisc 2>/dev/null | grep -q "^cnid"'
+	cnid_check kmod.genl-family-gone-after-rmmod genl_absent
 	cnid_check kmod.reload cnid_load
 	sh "$GADGET" teardown -n dyn >/dev/null 2>&1
 else
