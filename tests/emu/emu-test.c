@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "emu-client.h"
+#include "secret-scan.h"
 
 #define REPLY_TIMEOUT_MS 2000
 
@@ -1122,7 +1123,8 @@ static void test_log(void **state)
 			rx++;
 		if (strcmp(got, "tx") == 0) {
 			tx++;
-			if (strstr(line, " 1295 ") && strstr(line, "...+1279"))
+			/* header and status shown, the rest counted */
+			if (strstr(line, " 1295 ") && strstr(line, "...+1285"))
 				redacted++;
 		}
 	}
@@ -1131,6 +1133,218 @@ static void test_log(void **state)
 	assert_true(tx >= 2);
 	/* Card payloads are not logged unless --log-full. */
 	assert_true(redacted >= 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* No card data in the log, whatever the segments                      */
+
+/* A whole file, NUL-terminated. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	if (!f)
+		return NULL;
+	do {
+		if (*len + 65536 + 1 > cap) {
+			cap = *len + 65536 + 1;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = fread(buf + *len, 1, cap - *len - 1, f);
+		*len += n;
+	} while (n > 0);
+	fclose(f);
+	buf[*len] = '\0';
+	return buf;
+}
+
+struct leak_ctx {
+	const char *card;
+	const char *const *what;
+	int found;
+	bool quiet;
+};
+
+static void leak_report(void *ctx, int secret, enum scan_enc enc, const char *form, size_t line)
+{
+	struct leak_ctx *c = ctx;
+
+	/* where (never what), the first few */
+	if (!c->quiet && ++c->found <= 5)
+		print_error("log: %s: %s as %s, %s (line %zu)\n", c->card, c->what[secret],
+		    scan_enc_names[enc], form, line);
+}
+
+/*
+ * Scan buf for the name(s) and number(s) of every card of the wallets;
+ * returns the findings (printed unless quiet).
+ */
+static int scan_for_cards(const char *buf, size_t len, bool quiet)
+{
+	static const enum cnid_field fields[] = { CNID_F_NAME, CNID_F_NAME_EN, CNID_F_NUMBER,
+						  CNID_F_PERMIT_NUMBER };
+	char dirs[1024], *save = NULL;
+	int found = 0, cards = 0, r;
+
+	snprintf(dirs, sizeof(dirs), "%s", cards_dirs);
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		struct dirent **names;
+		int n = scandir(d, &names, NULL, alphasort);
+
+		for (int i = 0; i < n; i++) {
+			const char *nm = names[i]->d_name, *sv[4], *what[4];
+			size_t l = strlen(nm);
+			struct cnid_card_desc *desc = calloc(1, sizeof(*desc));
+			char path[1024];
+			int ns = 0;
+
+			assert_non_null(desc);
+			snprintf(path, sizeof(path), "%s/%s", d, nm);
+			if (l > 5 && strcmp(nm + l - 5, ".card") == 0 && emu_load_desc(path, desc) == 0) {
+				struct leak_ctx c = { nm, what, 0, quiet };
+
+				for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+					const char *v = desc->card.field[fields[f]];
+
+					/* blank-only values (an unused half) are no secret */
+					if (desc->card.present[fields[f]] && strspn(v, " ") < strlen(v)) {
+						what[ns] = cnid_field_name(fields[f]);
+						sv[ns++] = v;
+					}
+				}
+				assert_true(ns >= 2);
+				r = scan_buffer(sv, ns, buf, len, leak_report, &c);
+				assert_true(r >= 0);
+				found += r;
+				cards++;
+			}
+			free(desc);
+			free(names[i]);
+		}
+		if (n >= 0)
+			free(names);
+	}
+	assert_true(cards >= 4);
+	return found;
+}
+
+/* The scanner finds a card in every form a leak takes (so a clean log means something). */
+static void test_secret_scan_finds_every_form(void **state)
+{
+	struct cnid_response r;
+	size_t len, n = 0, cap = 64 * CNID_FRAME_MAX;
+	char *text = malloc(cap);
+	uint8_t whole[CNID_FRAME_MAX];
+
+	(void)state;
+	assert_non_null(text);
+	ctl_ok("quirk off");
+	find_card();
+	select_card();
+	len = transact(CNID_CMD_READ, NULL, whole, &r);
+#define ADD(...) (n += (size_t)snprintf(text + n, cap - n, __VA_ARGS__))
+#define EXPECT_FOUND(what) do { \
+		text[n] = '\0'; \
+		if (scan_for_cards(text, n, true) == 0) \
+			fail_msg("the scanner missed the card in %s", what); \
+		n = 0; \
+	} while (0)
+	/* raw */
+	memcpy(text, whole, len);
+	n = len;
+	EXPECT_FOUND("the raw reply");
+	/* the emulator's own log format, in segments of every size up to 16 */
+	for (size_t k = 1; k <= 16; k++) {
+		for (size_t at = 0; at < len; at += k) {
+			ADD("%llu tx %zu ", 1000ull + at, at + k < len ? k : len - at);
+			for (size_t i = at; i < at + k && i < len; i++)
+				ADD("%02x", whole[i]);
+			ADD("\n");
+		}
+		EXPECT_FOUND("a chunked emulator log");
+	}
+	/* print_hex_dump(): offset prefix, 16 per row, ASCII column; both cases */
+	for (int upper = 0; upper <= 1; upper++) {
+		for (size_t at = 0; at < len; at += 16) {
+			ADD("[   12.345678] cnid reply: %08zx:", at);
+			for (size_t i = at; i < at + 16 && i < len; i++)
+				ADD(upper ? " %02X" : " %02x", whole[i]);
+			ADD("  ................\n");
+		}
+		EXPECT_FOUND("a print_hex_dump");
+	}
+	/* one line of hex, no blanks (a netlink attribute as cnid-nl prints it) */
+	ADD("card_event attr40=");
+	for (size_t i = 0; i < len; i++)
+		ADD("%02X", whole[i]);
+	ADD("\n");
+	EXPECT_FOUND("one line of hex");
+	/* decoded text, UTF-8 */
+	{
+		struct cnid_read rd;
+		struct cnid_card *card = calloc(1, sizeof(*card));
+
+		assert_non_null(card);
+		assert_int_equal(cnid_decode_read(&r, false, &rd), 0);
+		assert_int_equal(cnid_card_decode(rd.text, rd.text_len, card), 0);
+		ADD("CNID_NAME=%s\n", card->field[CNID_F_NAME]);
+		EXPECT_FOUND("a UTF-8 name");
+		ADD("number=%s\n", card->field[CNID_F_NUMBER]);
+		EXPECT_FOUND("a UTF-8 number");
+		free(card);
+	}
+	/* and nothing in text without the card */
+	ADD("%llu tx 1295 aaaaaa966905080000" "90...+1285\nCNID_SEQ=1\n", 1000ull);
+	text[n] = '\0';
+	assert_int_equal(scan_for_cards(text, n, false), 0);
+#undef ADD
+#undef EXPECT_FOUND
+	free(text);
+}
+
+/*
+ * The log never holds a card's name or number: after every test above
+ * (every split boundary of the largest reply, chunks of 1 to 64 bytes,
+ * garbage, truncation, unplug mid-reply, pacing) and a few more rounds of
+ * small chunks and splits through the text, the whole log is scanned for
+ * every card of the wallets in UTF-8, UCS-2LE and hex.
+ */
+static void test_log_holds_no_card_data(void **state)
+{
+	struct cnid_response r;
+	size_t len;
+	char *log;
+	int found;
+
+	(void)state;
+	ctl_ok("quirk off");
+	for (unsigned k = 1; k <= 20; k++) {
+		ctl_ok("chunk %u", k);
+		transact(CNID_CMD_READ, NULL, frame_buf, &r);
+	}
+	ctl_ok("chunk 0");
+	for (size_t at = 8; at <= 140; at++) {
+		ctl_ok("fault split %zu", at);
+		transact(CNID_CMD_READ, NULL, frame_buf, &r);
+	}
+	ctl_ok("chunk 3");
+	ctl_ok("fault garbage 5");
+	transact(CNID_CMD_READ_FP, NULL, frame_buf, &r);
+	ctl_ok("chunk 0");
+	ctl_ok("baud 115200");
+	transact(CNID_CMD_READ, NULL, frame_buf, &r);
+	ctl_ok("baud 0");
+	log = slurp(log_path, &len);
+	assert_non_null(log);
+	assert_true(len > 100000);
+	found = scan_for_cards(log, len, false);
+	free(log);
+	if (found)
+		fail_msg("the emulator's log holds card data (%d finding(s), see above)", found);
 }
 
 int main(void)
@@ -1160,6 +1374,8 @@ int main(void)
 		cmocka_unit_test_setup(test_baud_pacing, reset_reader),
 		cmocka_unit_test_setup(test_control_socket, reset_reader),
 		cmocka_unit_test_setup(test_log, reset_reader),
+		cmocka_unit_test_setup(test_secret_scan_finds_every_form, reset_reader),
+		cmocka_unit_test_setup(test_log_holds_no_card_data, reset_reader),
 	};
 
 	return cmocka_run_group_tests_name("cnid-emu over a pty", tests, group_setup,

@@ -28,15 +28,16 @@ uint64_t emu_now_us(void)
 /* ------------------------------------------------------------------ */
 /* Log: "<monotonic µs> <rx|tx|ev> ..." one line per event.             */
 
-void emu_log_bytes(struct emu *e, const char *dir, const uint8_t *p, size_t n)
+/*
+ * One "rx"/"tx" line: the byte count, the hex of the first shown bytes and
+ * "...+N" for the rest (everything with --log-full).
+ */
+void emu_log_bytes(struct emu *e, const char *dir, const uint8_t *p, size_t n, size_t shown)
 {
-	size_t shown = n;
-
 	if (!e->log)
 		return;
-	/* Read replies carry the (synthetic) card: keep headers, count the rest. */
-	if (!e->log_full && n > 64)
-		shown = 16;
+	if (e->log_full || shown > n)
+		shown = n;
 	fprintf(e->log, "%llu %s %zu ", (unsigned long long)emu_now_us(), dir, n);
 	for (size_t i = 0; i < shown; i++)
 		fprintf(e->log, "%02x", p[i]);
@@ -121,6 +122,7 @@ static void start_endless(struct emu *e, uint8_t byte)
 	e->tx_active = true;
 	memset(e->tx, byte, 64);
 	e->tx_len = 64;
+	e->tx_shown = 64;	/* the fill byte only */
 	e->tx_cuts[0] = 64;
 	e->tx_ncuts = 1;
 	e->tx_due_us = emu_now_us();
@@ -180,6 +182,12 @@ static void schedule_reply(struct emu *e, const struct emu_reply *rep)
 	e->tx_ncuts = 0;
 	if (e->tx_len == 0)
 		return;
+	/*
+	 * The log shows a reply's header and status (garbage before it, the
+	 * preamble, LEN, SW1 SW2 SW3), never what follows: read replies carry
+	 * the card.  Whatever the segments, no later byte is logged.
+	 */
+	e->tx_shown = pre + CNID_HDR_LEN + 3 < e->tx_len ? pre + CNID_HDR_LEN + 3 : e->tx_len;
 	e->tx_cuts[e->tx_ncuts++] = e->tx_len;
 	if (f.kind == FAULT_SPLIT || f.kind == FAULT_UNPLUG_MID) {
 		size_t at = f.arg > 0 ? (size_t)f.arg : e->tx_len / 2;
@@ -219,7 +227,8 @@ static void tx_pump(struct emu *e)
 		start = 0;
 	e->tx_busy = true;
 	e->tx_sched_us = e->tx_due_us;
-	emu_log_bytes(e, "tx", e->tx + start, end - start);
+	emu_log_bytes(e, "tx", e->tx + start, end - start,
+		      start < e->tx_shown ? e->tx_shown - start : 0);
 	r = e->tp->send(e, e->tx + start, end - start, start);
 	if (r < 0) {
 		emu_log_event(e, "send failed: %s; reply dropped", strerror(-r));
@@ -264,7 +273,8 @@ void emu_tx_segment_done(struct emu *e)
 
 void emu_rx(struct emu *e, const uint8_t *p, size_t n)
 {
-	emu_log_bytes(e, "rx", p, n);
+	/* requests hold no card data; a long one (garbage) is cut short */
+	emu_log_bytes(e, "rx", p, n, n > 64 ? 16 : n);
 	e->last_rx_us = emu_now_us();
 	if (n > sizeof(e->rxq) - e->rxq_len) {
 		emu_log_event(e, "receive queue full, %zu bytes dropped", n);

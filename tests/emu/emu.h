@@ -108,6 +108,7 @@ struct emu {
 	size_t tx_cuts[EMU_MAX_CUTS];  /* segment ends, ascending, last == tx_len */
 	size_t tx_ncuts, tx_seg;
 	size_t tx_unplug_at;           /* unplug once this many bytes went out (0: never) */
+	size_t tx_shown;               /* the log shows only tx[0..tx_shown) (see schedule_reply) */
 	uint64_t tx_due_us;            /* next segment not before this time */
 	uint64_t tx_sched_us;          /* when the segment in flight was due */
 	bool endless;
@@ -142,7 +143,7 @@ struct emu {
 
 /* emu.c */
 uint64_t emu_now_us(void);
-void emu_log_bytes(struct emu *e, const char *dir, const uint8_t *p, size_t n);
+void emu_log_bytes(struct emu *e, const char *dir, const uint8_t *p, size_t n, size_t shown);
 void emu_log_event(struct emu *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void emu_rx(struct emu *e, const uint8_t *p, size_t n);
 void emu_tx_segment_done(struct emu *e);

@@ -31,7 +31,7 @@ $(USBFS_CLIENT): tests/emu/usbfs-client.c tests/emu/emu-client.h $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/emu -static -o $@ tests/emu/usbfs-client.c $(LIBCNID)
 
-$(EMU_TEST): tests/emu/emu-test.c tests/emu/emu-client.h $(LIBCNID)
+$(EMU_TEST): tests/emu/emu-test.c tests/emu/emu-client.h tests/emu/secret-scan.h $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/emu -o $@ tests/emu/emu-test.c $(LIBCNID) -lcmocka
 
