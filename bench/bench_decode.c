@@ -3,10 +3,14 @@
  * Decode+validate cost per card, for each card type.
  *
  *   bench_decode list
- *   bench_decode count SCOPE TYPE N   run N cards inside a callgrind collection
+ *   bench_decode count SCOPE TYPE N [REPEAT]
+ *                                     run N cards inside a callgrind collection
  *                                     window (run under valgrind --tool=callgrind
  *                                     --collect-atstart=no; run-bench.sh takes
- *                                     the difference between N and 0)
+ *                                     the difference between N and 0); REPEAT
+ *                                     (default 1) decodes each card that many
+ *                                     times: the planted budget overrun of
+ *                                     `make check-bench-budget`
  *   bench_decode rate SCOPE TYPE      cards per second, natively
  *
  * SCOPE "block": cnid_card_decode() + cnid_card_validate() of a 256-byte block
@@ -134,7 +138,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int count(const struct input *in, bool frame, unsigned long n)
+static int count(const struct input *in, bool frame, unsigned long n, unsigned long repeat)
 {
 	int r = one(in, frame);   /* warm up outside the window */
 
@@ -142,7 +146,8 @@ static int count(const struct input *in, bool frame, unsigned long n)
 		return r;
 	CALLGRIND_TOGGLE_COLLECT;
 	for (unsigned long i = 0; i < n; i++)
-		one(in, frame);
+		for (unsigned long k = 0; k < repeat; k++)
+			one(in, frame);
 	CALLGRIND_TOGGLE_COLLECT;
 	return 0;
 }
@@ -167,7 +172,7 @@ static int rate(const struct input *in, bool frame)
 
 static int usage(void)
 {
-	fputs("usage: bench_decode list | count block|frame TYPE N | rate block|frame TYPE\n", stderr);
+	fputs("usage: bench_decode list | count block|frame TYPE N [REPEAT] | rate block|frame TYPE\n", stderr);
 	return 2;
 }
 
@@ -190,8 +195,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_decode: cannot build a %s card: %s\n", argv[3], strerror(-r));
 		return 1;
 	}
-	if (strcmp(argv[1], "count") == 0 && argc == 5)
-		r = count(&in, frame, strtoul(argv[4], NULL, 10));
+	if (strcmp(argv[1], "count") == 0 && (argc == 5 || argc == 6))
+		r = count(&in, frame, strtoul(argv[4], NULL, 10),
+			  argc == 6 ? strtoul(argv[5], NULL, 10) : 1);
 	else if (strcmp(argv[1], "rate") == 0 && argc == 4)
 		r = rate(&in, frame);
 	else
