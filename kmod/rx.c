@@ -19,7 +19,7 @@ static const u8 cnid_preamble[CNID_PREAMBLE_LEN] = { 0xaa, 0xaa, 0xaa, 0x96, 0x6
 /* Longest preamble prefix that ends the input so far, for each match. */
 static const u8 cnid_preamble_fail[CNID_PREAMBLE_LEN] = { 0, 0, 1, 2, 0 };
 
-u8 cnid_xor(const u8 *p, unsigned int n)
+static u8 cnid_xor(const u8 *p, unsigned int n)
 {
 	u8 x = 0;
 
@@ -129,9 +129,11 @@ int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n)
  * first 7 bytes of the device's output (normally exactly the header) and
  * the body pipe the rest, so the stream is the header pipe's bytes
  * followed by the body pipe's; body bytes that arrive before the header
- * pipe has delivered its 7 wait in the stash.
+ * pipe has delivered its 7 wait in the stash.  More than a frame's worth
+ * of them (CNID_WIRE_FRAME_MAX) is no reply: -EPROTO (dropping bytes would
+ * splice a frame out of bytes the device never sent together).
  *
- * Return: 0, or the -errno of cnid_rx_feed().
+ * Return: 0, -EPROTO, or the -errno of cnid_rx_feed().
  */
 int cnid_rx_take(struct cnid_rx *rx, bool split, bool header_pipe,
 		 const u8 *data, unsigned int n)
@@ -141,7 +143,9 @@ int cnid_rx_take(struct cnid_rx *rx, bool split, bool header_pipe,
 	if (!split || (!header_pipe && rx->stream2))
 		return cnid_rx_feed(rx, data, n);
 	if (!header_pipe) {
-		n = min(n, (unsigned int)sizeof(rx->stash) - rx->stash_len);
+		/* more than a frame before the header: no reply, and no room */
+		if (n > sizeof(rx->stash) - rx->stash_len)
+			return -EPROTO;
 		memcpy(rx->stash + rx->stash_len, data, n);
 		rx->stash_len += n;
 		return 0;

@@ -27,7 +27,6 @@ struct cnid_rx {
 	u8 stash[CNID_WIRE_FRAME_MAX];	/* split: body bytes before the header */
 };
 
-u8 cnid_xor(const u8 *p, unsigned int n);
 int cnid_frame_check(const u8 *frame, unsigned int len, unsigned int min_len);
 void cnid_rx_reset(struct cnid_rx *rx);
 int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n);
