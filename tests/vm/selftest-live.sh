@@ -4,6 +4,8 @@
 # of tests/vm/selftest/ (a hang, then a kernel crash) and check that the rig
 # reports each the way it must: the run fails, the hang is a timeout, the
 # completion marker is missing and the panic is in the kernel log reports.
+# Then a second boot whose one scenario taints the kernel (U) and passes:
+# the run must fail on the taint, named and attributed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 k=${1:-6.1}
@@ -25,4 +27,19 @@ check panic-reported '^\[ *[0-9.]+\] Kernel panic - not syncing: sysrq triggered
 check console-printed 'guest console'
 check summary '^[0-9]+ passed, [1-9][0-9]* failed$'
 [ "$fail" = 0 ] || { echo "---- run.sh output ----"; cat "$out"; }
+
+# A second boot: a scenario that taints the kernel (U) and passes.
+VM_GUEST_BINS= VM_GUEST_FILES= "$here/run.sh" --kernel "$k" --no-module --only none \
+	--scenario "$here/selftest/03-taint.sh" >"$out" 2>&1
+rc=$?
+f2=0
+check() { # name, grep pattern
+	if grep -q -E "$2" "$out"; then echo "TEST vm-selftest-live.$1 PASS"; else
+		echo "TEST vm-selftest-live.$1 FAIL no match for: $2"; f2=1; fi
+}
+if [ "$rc" != 0 ]; then echo "TEST vm-selftest-live.taint-fails PASS"; else
+	echo "TEST vm-selftest-live.taint-fails FAIL the run passed"; f2=1; fi
+check taint-set 'TEST selftest.taint.set PASS'
+check taint-named 'kernel tainted: mask 64, unexpected: U\(bit 6\) \(first seen after scenario 03-taint\)'
+[ "$f2" = 0 ] || { echo "---- run.sh output ----"; cat "$out"; fail=1; }
 exit "$fail"
