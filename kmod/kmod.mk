@@ -5,6 +5,8 @@
 #   make check-kmod      W=1 + sparse (C=1) builds, warnings are errors;
 #                        checkpatch --strict on kmod/; the DKMS round trip
 #   make kmod-dkms-test  dkms add/build/install/remove for every kernel (root)
+#   make privacy-canary  a module built to leak replies into dmesg must make
+#                        the netlink scenario's privacy check fail (6.1)
 # Kernels: KMOD_KVERS (default: every /lib/modules/*/build).
 
 # W=1/sparse/DKMS builds: the kernels' headers come with tests/vm/vm.mk's
@@ -72,11 +74,21 @@ $(KMOD_TEST): tests/kmod/kmod-test.c tests/emu/emu-client.h kmod/uapi/cnid.h $(L
 VM_GUEST_BINS += $(KMOD_TEST)
 
 CNID_NL := $(BUILD)/static/cnid-nl
-$(CNID_NL): tests/kmod/cnid-nl.c kmod/uapi/cnid.h $(LIBCNID)
+$(CNID_NL): tests/kmod/cnid-nl.c tests/emu/secret-scan.h kmod/uapi/cnid.h $(LIBCNID)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Ikmod -static -o $@ tests/kmod/cnid-nl.c $(LIBCNID)
+	$(CC) $(CFLAGS_ALL) -Ikmod -Itests/emu -static -o $@ tests/kmod/cnid-nl.c $(LIBCNID)
 
 VM_GUEST_BINS += $(CNID_NL)
+
+# The privacy test (21-kmod-netlink) must fail on a planted leak: cnid.ko
+# built with KCFLAGS=-DCNID_TEST_LEAK for one kernel (6.1) dumps every reply
+# into dmesg; one guest boot, that scenario only (~45 s).
+.PHONY: privacy-canary
+privacy-canary: vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/kmod/privacy-canary.sh $(PRIVACY_CANARY_KERNEL)
+
+CHECK_TARGETS += privacy-canary
 
 # Guest benchmark: /dev/cnidN vs usbfs round trip (bench/kmod-latency.c),
 # run by tests/vm/scenarios/30-kmod-latency.sh.

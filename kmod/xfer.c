@@ -37,6 +37,19 @@ MODULE_PARM_DESC(gone_grace_ms, "How long a transport error waits at least for a
  */
 #define CNID_PEEK_MS 100
 
+#ifdef CNID_TEST_LEAK
+/*
+ * TEST ONLY - never in a real build.  tests/kmod/privacy-canary.sh builds
+ * the module with KCFLAGS=-DCNID_TEST_LEAK, a planted leak (every reply,
+ * card data included, into the kernel log) that 21-kmod-netlink must catch.
+ */
+MODULE_INFO(cnid_test_build, "leaks-replies-to-dmesg");
+#define cnid_test_leak(p, n) print_hex_dump(KERN_INFO, "cnid reply: ", \
+					    DUMP_PREFIX_OFFSET, 16, 1, p, n, true)
+#else
+#define cnid_test_leak(p, n) do { } while (0)
+#endif
+
 static bool cnid_rx_complete(struct cnid_dev *dev)
 {
 	struct cnid_rx *rx = &dev->rx;
@@ -394,6 +407,7 @@ static void cnid_xfer_process(struct cnid_dev *dev)
 		struct cnid_rx *rx = &dev->rx;
 
 		rx->have = rx->need;
+		cnid_test_leak(rx->buf, rx->need);	/* test builds only */
 		cnid_xfer_finish(dev, cnid_rx_verify(rx));
 		return;
 	}

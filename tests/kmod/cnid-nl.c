@@ -17,10 +17,19 @@
  *        libcnid, announce card_read with its type and verdict only, and
  *        write the card's name and number to SECRETS (so that a test can
  *        grep that they appear nowhere else)
+ *   cnid-nl offer MINOR SECRETS
+ *        offer those secrets to the kernel: announcements (read_failed,
+ *        card_removed, card_read) that also carry them in attributes the
+ *        module must not relay (unknown types, unused known ones)
+ *   cnid-nl scan SECRETS FILE...
+ *        look for the secrets in the files in every encoding and form
+ *        secret-scan.h knows; prints where (never what); exit 1 if found
  *
  * EVENT: card_read read_failed card_removed sam_state.  Messages print as
  * one line of key=value; attributes this client does not know print as
- * attrN=len (tolerated, never an error).  Exit status: 0, or the errno.
+ * attrN=HEX (tolerated, never an error), known ones of an unexpected length
+ * as name=hex:HEX, and an indented raw=HEX line follows with the whole
+ * message.  Exit status: 0, or the errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +46,7 @@
 #include <unistd.h>
 
 #include "cnid.h"
+#include "secret-scan.h"
 #include "uapi/cnid.h"
 
 #define BUFSZ 16384
@@ -172,6 +182,18 @@ static const char *const cmd_names[] = {
 	[CNID_NL_CMD_CARD_EVENT] = "card_event",
 };
 
+static void print_hex(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+/*
+ * One line: the command and every attribute, known ones decoded, any other
+ * (unknown type, nested, unexpected length, odd or not) as the hex of its
+ * whole payload; then an indented "raw=" line with the hex of the whole
+ * message, so that a capture holds every byte the kernel sent.
+ */
 static void print_msg(struct nlmsghdr *nh)
 {
 	struct genlmsghdr *gh = NLMSG_DATA(nh);
@@ -182,16 +204,18 @@ static void print_msg(struct nlmsghdr *nh)
 		unsigned t = a->nla_type & NLA_TYPE_MASK, len = a->nla_len - NLA_HDRLEN;
 		unsigned char *p = (unsigned char *)a + NLA_HDRLEN;
 
-		if (t > CNID_NL_A_MAX || !attr_names[t]) {
-			printf(" attr%u=%u", t, len);	/* unknown: tolerated */
+		if (t > CNID_NL_A_MAX || !attr_names[t] || (a->nla_type & NLA_F_NESTED)) {
+			printf(" attr%u=", a->nla_type);	/* unknown: tolerated */
+			print_hex(p, len);
 			continue;
 		}
 		printf(" %s=", attr_names[t]);
-		if (t == CNID_NL_A_DEVNAME || t == CNID_NL_A_SAM_ID)
-			printf("%.*s", (int)strnlen((char *)p, len), (char *)p);
+		if ((t == CNID_NL_A_DEVNAME || t == CNID_NL_A_SAM_ID) && len &&
+		    memchr(p, '\0', len) == p + len - 1 && strspn((char *)p,
+			"0123456789abcdefghijklmnopqrstuvwxyz.-") == len - 1)
+			printf("%s", (char *)p);
 		else if (t == CNID_NL_A_CARD_TOKEN)
-			for (unsigned i = 0; i < len; i++)
-				printf("%02x", p[i]);
+			print_hex(p, len);
 		else if (len == 1)
 			printf("%u", p[0]);
 		else if (len == 2)
@@ -200,7 +224,13 @@ static void print_msg(struct nlmsghdr *nh)
 			printf("%u", *(uint32_t *)p);
 		else if (len == 8)
 			printf("%llu", (unsigned long long)*(uint64_t *)p);
+		else {
+			printf("hex:");
+			print_hex(p, len);
+		}
 	}
+	printf("\n  raw=");
+	print_hex((unsigned char *)nh, nh->nlmsg_len);
 	printf("\n");
 	fflush(stdout);
 }
@@ -374,6 +404,150 @@ static int cmd_read_announce(int fd, const char *node, const char *minor, const 
 	return announce(fd, &m);
 }
 
+/* The card's name and number, as cmd_read_announce wrote them. */
+static int read_secrets(const char *path, char secrets[2][256])
+{
+	FILE *f = fopen(path, "re");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (n < 2 && fgets(secrets[n], sizeof(secrets[n]), f)) {
+		secrets[n][strcspn(secrets[n], "\n")] = '\0';
+		if (secrets[n][0])
+			n++;
+	}
+	fclose(f);
+	return n == 2 ? 0 : -EINVAL;
+}
+
+/*
+ * Offer the card's name and number to the kernel: announcements of each
+ * event that carry them in attributes the module must not relay - unknown
+ * types (UTF-8, UCS-2LE, odd lengths, the highest type, a nested one) and
+ * known ones the event does not use (DEVNAME, SAM_ID with card_read).
+ * Every announcement must be accepted (unknown attributes are tolerated);
+ * the test then looks for the secrets in every channel.
+ */
+static int cmd_offer(int fd, const char *minor, const char *path)
+{
+	static const int events[] = { CNID_NL_EVENT_READ_FAILED, CNID_NL_EVENT_CARD_REMOVED,
+				      CNID_NL_EVENT_CARD_READ };
+	char secrets[2][256];
+	uint8_t u[2][512];
+	int ulen[2], r, bad = 0;
+
+	r = read_secrets(path, secrets);
+	if (r < 0)
+		return -r;
+	for (int i = 0; i < 2; i++) {
+		ulen[i] = scan_encode(secrets[i], SCAN_UCS2LE, u[i], sizeof(u[i]));
+		if (ulen[i] < 0)
+			return EINVAL;
+	}
+	for (size_t k = 0; k < sizeof(events) / sizeof(events[0]); k++) {
+		unsigned short x = CNID_NL_A_MAX + 1;
+		struct msg m;
+		struct nlattr *nest;
+
+		init_msg(&m, family_id, NLM_F_ACK, CNID_NL_CMD_ANNOUNCE);
+		put_u32(&m, CNID_NL_A_MINOR, (uint32_t)strtoul(minor, NULL, 0));
+		put_u8(&m, CNID_NL_A_EVENT, (unsigned)events[k]);
+		switch (events[k]) {
+		case CNID_NL_EVENT_CARD_READ:
+			put_u8(&m, CNID_NL_A_CARD_TYPE, CNID_NL_CARD_RESIDENT);
+			put_u8(&m, CNID_NL_A_CARD_VALID, 1);
+			put_u8(&m, CNID_NL_A_CARD_EXPIRED, 0);
+			/* known attributes that card_read does not use */
+			put_attr(&m, CNID_NL_A_SAM_ID, secrets[1], (unsigned short)(strlen(secrets[1]) + 1));
+			if (strlen(secrets[0]) < 15)
+				put_attr(&m, CNID_NL_A_DEVNAME, secrets[0],
+					 (unsigned short)(strlen(secrets[0]) + 1));
+			break;
+		case CNID_NL_EVENT_READ_FAILED:
+			put_u8(&m, CNID_NL_A_REASON, CNID_NL_REASON_CARD);
+			break;
+		}
+		/* unknown types: no terminating NUL, so odd lengths too */
+		put_attr(&m, x++, secrets[0], (unsigned short)strlen(secrets[0]));
+		put_attr(&m, x++, secrets[1], (unsigned short)strlen(secrets[1]));
+		put_attr(&m, x++, u[0], (unsigned short)ulen[0]);
+		put_attr(&m, x++, u[1], (unsigned short)ulen[1]);
+		put_attr(&m, (unsigned short)NLA_TYPE_MASK, u[1], (unsigned short)ulen[1]);
+		nest = (struct nlattr *)((char *)&m + NLMSG_ALIGN(m.nh.nlmsg_len));
+		put_attr(&m, (unsigned short)(x++ | NLA_F_NESTED), "", 0);
+		put_attr(&m, 1, secrets[0], (unsigned short)(strlen(secrets[0]) + 1));
+		put_attr(&m, 2, u[1], (unsigned short)ulen[1]);
+		nest->nla_len = (unsigned short)((char *)&m + m.nh.nlmsg_len - (char *)nest);
+		printf("offer %s: ", event_names[events[k]]);
+		if (announce(fd, &m))
+			bad = 1;
+	}
+	return bad ? EPROTO : 0;
+}
+
+/* Print where the secrets appear in the files; exit 1 if anywhere. */
+struct scan_ctx {
+	const char *file;
+};
+
+static void scan_report(void *ctx, int secret, enum scan_enc enc, const char *form, size_t line)
+{
+	struct scan_ctx *c = ctx;
+
+	printf("leak: %s: the card's %s as %s, %s", c->file, secret ? "number" : "name",
+	       scan_enc_names[enc], form);
+	if (line)
+		printf(" (line %zu)", line);
+	printf("\n");
+}
+
+static int cmd_scan(const char *path, int nfiles, char **files)
+{
+	char secrets[2][256];
+	const char *sv[2] = { secrets[0], secrets[1] };
+	int r = read_secrets(path, secrets), leaks = 0;
+
+	if (r < 0) {
+		fprintf(stderr, "cnid-nl scan: %s: %s\n", path, strerror(-r));
+		return 2;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		struct scan_ctx c = { files[i] };
+		FILE *f = fopen(files[i], "re");
+		char *buf = NULL;
+		size_t len = 0, cap = 0, n;
+
+		if (!f) {
+			fprintf(stderr, "cnid-nl scan: %s: %s\n", files[i], strerror(errno));
+			return 2;
+		}
+		do {
+			if (len + 65536 > cap) {
+				char *nb = realloc(buf, cap = len + 65536 + 1);
+
+				if (!nb) {
+					fclose(f);
+					free(buf);
+					return 2;
+				}
+				buf = nb;
+			}
+			n = fread(buf + len, 1, cap - len - 1, f);
+			len += n;
+		} while (n > 0);
+		fclose(f);
+		buf[len] = '\0';
+		r = scan_buffer(sv, 2, buf, len, scan_report, &c);
+		free(buf);
+		if (r < 0)
+			return 2;
+		leaks += r;
+		printf("scan: %s: %zu bytes, %d finding(s)\n", files[i], len, r);
+	}
+	return leaks ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct msg m;
@@ -396,9 +570,12 @@ int main(int argc, char **argv)
 		printf("open: %s\n", fd < 0 ? strerror(errno) : "ok");
 		return fd < 0 ? errno : 0;
 	}
+	if (argc >= 4 && strcmp(argv[1], "scan") == 0)
+		return cmd_scan(argv[2], argc - 3, argv + 3);
 	if (argc < 2) {
 		fprintf(stderr, "usage: cnid-nl family | dump | listen COUNT TIMEOUT_S | announce MINOR EVENT "
-			"[k=v...] | read-announce NODE MINOR SECRETS\n");
+			"[k=v...] | read-announce NODE MINOR SECRETS | offer MINOR SECRETS | "
+			"scan SECRETS FILE...\n");
 		return 2;
 	}
 	fd = nl_open();
@@ -423,5 +600,7 @@ int main(int argc, char **argv)
 		return cmd_announce(fd, argc - 2, argv + 2);
 	if (strcmp(argv[1], "read-announce") == 0 && argc == 5)
 		return cmd_read_announce(fd, argv[2], argv[3], argv[4]);
+	if (strcmp(argv[1], "offer") == 0 && argc == 4)
+		return cmd_offer(fd, argv[2], argv[3]);
 	return 2;
 }
