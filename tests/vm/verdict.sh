@@ -47,14 +47,14 @@ passed=$(count '^TEST [^ ]+ PASS( +#.*)?$')
 failed=$(count '^TEST [^ ]+ FAIL( .*)?$')
 skipped=$(count '^TEST [^ ]+ SKIP( .*)?$')
 all=$(count '^TEST ')
+# The guest's own totals (CNID-VM-SUMMARY, counted by the runner as the
+# scenarios ended) must equal the host's count of the lines it received.
+counted="passed=$passed failed=$failed skipped=$skipped"
 if [ "$all" != $((passed + failed + skipped)) ]; then
 	problems+=("$((all - passed - failed - skipped)) malformed result line(s):"$'\n'"$(grep -v -E \
 		'^TEST [^ ]+ (PASS( +#.*)?|FAIL( .*)?|SKIP( .*)?)$' <<<"$tests")")
 	failed=$((failed + all - passed - failed - skipped))
 fi
-# The guest's own totals (CNID-VM-SUMMARY, counted by the runner as the
-# scenarios ended) must equal the host's count of the lines it received.
-counted="passed=$passed failed=$failed skipped=$skipped"
 
 up() { sed -n "s/^$1 uptime=\([0-9.]*\).*/\1/p" <<<"$res" | head -n 1; }
 t_boot=$(up CNID-VM-BOOT) t_ready=$(up CNID-VM-READY) t_done=$(up CNID-VM-DONE)
