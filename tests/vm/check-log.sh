@@ -30,6 +30,7 @@ hung task
 rcu: INFO: .*stall
 self-detected stall
 detected (expedited )?stalls on
+INFO: rcu_[a-z_]+ detected stalls
 rcu_[a-z_]+ kthread (starved|timer wakeup didn)
 KASAN
 UBSAN

@@ -187,6 +187,7 @@ stalls=(
 	'rcu: rcu_preempt kthread starved for 10502 jiffies! g1234 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=1'
 	'rcu: INFO: rcu_sched self-detected stall on CPU'
 	'INFO: rcu_tasks detected stalls on tasks:'
+	'INFO: rcu_tasks_trace detected stalls? (Late IPI?)'
 )
 i=0
 for r in "${stalls[@]}"; do
