@@ -250,6 +250,7 @@ mkres notaint "${good[@]:0:5}" "${good[@]:6}"
 vfails no-taint-line notaint 'no taint line'
 # the tools fail under verdict.sh (grep counting, awk, the log checker's wc)
 vfails grep-error good 'grep failed' "$tmp/bin-grep2"
+if [ "$(cat "$tmp/counts")" = "0 1 0" ]; then ok verdict.died-counts-failed; else ko verdict.died-counts-failed "counts '$(cat "$tmp/counts")' after a verdict that died"; fi
 vfails awk-error good '' "$tmp/bin-awk2"
 vfails checker-error good 'kernel log checker failed \(exit 2\)' "$tmp/bin-wc2"
 

@@ -22,6 +22,9 @@ while [ $# -gt 2 ]; do
 done
 [ $# -eq 2 ] || { echo "usage: verdict.sh [options] CONSOLE RESULTS" >&2; exit 2; }
 console=$1 results=$2
+# Until the verdict is complete the run counts as failed: a verdict that dies
+# (exit 2: a grep or awk error) leaves "0 1 0", never a clean count.
+echo "0 1 0" >"$counts"
 [ -f "$console" ] || : >"$console"
 [ -f "$results" ] || : >"$results"
 
