@@ -28,6 +28,8 @@
 #include <string.h>
 
 #define SCAN_WINDOW 8
+#define SCAN_MAX_SECRETS 64
+#define SCAN_SECRET_MAX 256	/* bytes of one encoded secret */
 
 enum scan_enc { SCAN_UTF8, SCAN_UCS2LE, SCAN_UCS2BE, SCAN_NENC };
 
@@ -101,17 +103,6 @@ static inline int scan_encode(const char *s, enum scan_enc enc, uint8_t *out, si
 	return (int)n;
 }
 
-static inline void scan_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static inline int scan_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -155,29 +146,95 @@ static inline size_t scan_line_bytes(const char *l, size_t len, uint8_t *out)
 	return n;
 }
 
-/*
- * Scan buf (len bytes) for the nsecrets secrets; returns the number of
- * findings, each also reported through report (may be NULL).
- */
-static inline int scan_buffer(const char *const *secrets, int nsecrets, const char *buf,
-			      size_t len, scan_report_fn report, void *ctx)
-{
-	uint8_t enc[SCAN_NENC][4][256];	/* [enc][secret] (at most 4 secrets) */
-	int elen[SCAN_NENC][4];
-	char *norm = malloc(len + 1);
-	uint8_t *stream = malloc(len / 2 + 1);
-	size_t slen = 0, lineno = 0;
-	int found = 0;
+/* A capture prepared once for any number of scans. */
+struct scan_prep {
+	const char *buf;
+	size_t len;
+	char *norm;		/* lines without blanks, ':' or '-', lower case, '\n' after each */
+	size_t nn;
+	uint8_t *stream;	/* the bytes of every hex token, in order */
+	size_t slen;
+};
 
-	if (!norm || !stream || nsecrets > 4) {
-		free(norm);
-		free(stream);
+static inline int scan_prepare(struct scan_prep *p, const char *buf, size_t len)
+{
+	p->buf = buf;
+	p->len = len;
+	p->nn = p->slen = 0;
+	p->norm = malloc(len + 1);
+	p->stream = malloc(len / 2 + 1);
+	if (!p->norm || !p->stream) {
+		free(p->norm);
+		free(p->stream);
 		return -1;
 	}
-	for (int e = 0; e < SCAN_NENC; e++)
-		for (int s = 0; s < nsecrets; s++)
-			elen[e][s] = scan_encode(secrets[s], (enum scan_enc)e, enc[e][s],
-						 sizeof(enc[e][s]));
+	for (size_t at = 0; at < len;) {
+		const char *l = buf + at, *nl = memchr(l, '\n', len - at);
+		size_t ll = nl ? (size_t)(nl - l) : len - at;
+
+		at += ll + 1;
+		for (size_t i = 0; i < ll; i++)
+			if (!isspace((unsigned char)l[i]) && l[i] != ':' && l[i] != '-')
+				p->norm[p->nn++] = (char)tolower((unsigned char)l[i]);
+		p->norm[p->nn++] = '\n';
+		p->slen += scan_line_bytes(l, ll, p->stream + p->slen);
+	}
+	return 0;
+}
+
+static inline void scan_release(struct scan_prep *p)
+{
+	free(p->norm);
+	free(p->stream);
+}
+
+/* a hex needle: nib hex digits of value v (one window of a secret's encoding) */
+struct scan_needle {
+	uint64_t v;
+	int nib, secret;
+	enum scan_enc enc;
+};
+
+static inline int scan_needle_cmp(const void *a, const void *b)
+{
+	const struct scan_needle *x = a, *y = b;
+
+	if (x->nib != y->nib)
+		return x->nib < y->nib ? -1 : 1;
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/*
+ * Scan a prepared capture for the nsecrets (at most SCAN_MAX_SECRETS)
+ * secrets; returns the number of findings (-1 on error), each also reported
+ * through report (may be NULL).
+ */
+static inline int scan_secrets(const struct scan_prep *p, const char *const *secrets, int nsecrets,
+			       scan_report_fn report, void *ctx)
+{
+	struct scan_enc_buf {
+		uint8_t b[SCAN_SECRET_MAX];
+		int len;
+		size_t hexline;
+	} *enc = calloc((size_t)nsecrets * SCAN_NENC + 1, sizeof(*enc));
+	struct scan_needle *needles = malloc(((size_t)nsecrets * SCAN_NENC * SCAN_SECRET_MAX + 1) *
+					     sizeof(*needles));
+	/* needles grouped by length (at most SCAN_WINDOW groups), each with a filter */
+	struct {
+		int nib, start, end;
+		uint64_t filter[1024];	/* bit (v & 0xffff) set for some needle */
+	} *groups = calloc(SCAN_WINDOW, sizeof(*groups));
+	int found = 0, nneedles = 0, ngroups = 0;
+
+	if (!enc || !needles || !groups || nsecrets > SCAN_MAX_SECRETS) {
+		found = -1;
+		goto out;
+	}
+#define E(s, e) (enc[(s) * SCAN_NENC + (e)])
+	for (int s = 0; s < nsecrets; s++)
+		for (int e = 0; e < SCAN_NENC; e++)
+			E(s, e).len = scan_encode(secrets[s], (enum scan_enc)e, E(s, e).b,
+						  sizeof(E(s, e).b));
 #define SCAN_FOUND(s, e, form, line)                                          \
 	do {                                                                  \
 		found++;                                                      \
@@ -185,46 +242,112 @@ static inline int scan_buffer(const char *const *secrets, int nsecrets, const ch
 			report(ctx, s, (enum scan_enc)(e), form, line);      \
 	} while (0)
 	/* raw bytes */
-	for (int e = 0; e < SCAN_NENC; e++)
-		for (int s = 0; s < nsecrets; s++)
-			if (elen[e][s] > 0 && memmem(buf, len, enc[e][s], (size_t)elen[e][s]))
+	for (int s = 0; s < nsecrets; s++)
+		for (int e = 0; e < SCAN_NENC; e++)
+			if (E(s, e).len > 0 && memmem(p->buf, p->len, E(s, e).b, (size_t)E(s, e).len))
 				SCAN_FOUND(s, e, "raw", 0);
-	/* hex, line by line; and the stream of hex tokens */
-	for (size_t at = 0; at < len;) {
-		const char *l = buf + at, *nl = memchr(l, '\n', len - at);
-		size_t ll = nl ? (size_t)(nl - l) : len - at, nn = 0;
-		int hit[SCAN_NENC][4] = { { 0 } };
-
-		lineno++;
-		at += ll + 1;
-		for (size_t i = 0; i < ll; i++)
-			if (!isspace((unsigned char)l[i]) && l[i] != ':' && l[i] != '-')
-				norm[nn++] = (char)tolower((unsigned char)l[i]);
-		norm[nn] = '\0';
+	/*
+	 * hex on one line: every window of SCAN_WINDOW bytes (the whole
+	 * encoding if shorter) as a number of up to 2 * SCAN_WINDOW hex digits;
+	 * one pass over the normalised lines keeps the value of the last hex
+	 * digits (a non-hex character or a line end starts again) and looks it
+	 * up
+	 */
+	for (int s = 0; s < nsecrets; s++) {
 		for (int e = 0; e < SCAN_NENC; e++) {
-			for (int s = 0; s < nsecrets; s++) {
-				int w = elen[e][s] < SCAN_WINDOW ? elen[e][s] : SCAN_WINDOW;
-				char hex[2 * SCAN_WINDOW + 1];
+			int len = E(s, e).len, w = len < SCAN_WINDOW ? len : SCAN_WINDOW;
 
-				for (int k = 0; w > 0 && k + w <= elen[e][s] && !hit[e][s]; k++) {
-					scan_hex(enc[e][s] + k, (size_t)w, hex);
-					if (memmem(norm, nn, hex, 2 * (size_t)w)) {
-						hit[e][s] = 1;
-						SCAN_FOUND(s, e, "hex", lineno);
-					}
-				}
+			for (int k = 0; w > 0 && k + w <= len; k++) {
+				struct scan_needle *n = &needles[nneedles++];
+
+				n->v = 0;
+				for (int i = 0; i < w; i++)
+					n->v = n->v << 8 | E(s, e).b[k + i];
+				n->nib = 2 * w;
+				n->secret = s;
+				n->enc = (enum scan_enc)e;
 			}
 		}
-		slen += scan_line_bytes(l, ll, stream + slen);
 	}
-	for (int e = 0; e < SCAN_NENC; e++)
-		for (int s = 0; s < nsecrets; s++)
-			if (elen[e][s] > 0 && memmem(stream, slen, enc[e][s], (size_t)elen[e][s]))
+	qsort(needles, (size_t)nneedles, sizeof(needles[0]), scan_needle_cmp);
+	for (int j = 0; j < nneedles; ngroups++) {
+		groups[ngroups].nib = needles[j].nib;
+		groups[ngroups].start = j;
+		for (; j < nneedles && needles[j].nib == groups[ngroups].nib; j++)
+			groups[ngroups].filter[(needles[j].v & 0xffff) / 64] |=
+				1ull << (needles[j].v & 63);
+		groups[ngroups].end = j;
+	}
+	{
+		uint64_t v = 0;
+		size_t run = 0, line = 1;
+
+		for (size_t i = 0; i < p->nn; i++) {
+			int h = scan_hexval(p->norm[i]);
+
+			if (h < 0) {
+				line += p->norm[i] == '\n';
+				run = 0;
+				continue;
+			}
+			v = v << 4 | (uint64_t)h;
+			run++;
+			for (int g = 0; g < ngroups; g++) {
+				int nib = groups[g].nib;
+				struct scan_needle key, *hit;
+
+				if (run < (size_t)nib)
+					continue;
+				key.nib = nib;
+				key.v = nib >= 16 ? v : v & ((1ull << (4 * nib)) - 1);
+				if (!(groups[g].filter[(key.v & 0xffff) / 64] & 1ull << (key.v & 63)))
+					continue;
+				hit = bsearch(&key, needles + groups[g].start,
+					      (size_t)(groups[g].end - groups[g].start), sizeof(key),
+					      scan_needle_cmp);
+				if (!hit)
+					continue;
+				/* every secret with this window (two cards may share a number) */
+				while (hit > needles + groups[g].start &&
+				       !scan_needle_cmp(hit - 1, &key))
+					hit--;
+				for (; hit < needles + groups[g].end && !scan_needle_cmp(hit, &key); hit++)
+					if (!E(hit->secret, hit->enc).hexline)
+						E(hit->secret, hit->enc).hexline = line;
+			}
+		}
+	}
+	for (int s = 0; s < nsecrets; s++)
+		for (int e = 0; e < SCAN_NENC; e++)
+			if (E(s, e).hexline)
+				SCAN_FOUND(s, e, "hex", E(s, e).hexline);
+	/* hex across lines */
+	for (int s = 0; s < nsecrets; s++)
+		for (int e = 0; e < SCAN_NENC; e++)
+			if (E(s, e).len > 0 &&
+			    memmem(p->stream, p->slen, E(s, e).b, (size_t)E(s, e).len))
 				SCAN_FOUND(s, e, "hex across lines", 0);
 #undef SCAN_FOUND
-	free(norm);
-	free(stream);
+#undef E
+out:
+	free(enc);
+	free(needles);
+	free(groups);
 	return found;
+}
+
+/* scan_prepare + scan_secrets + scan_release */
+static inline int scan_buffer(const char *const *secrets, int nsecrets, const char *buf,
+			      size_t len, scan_report_fn report, void *ctx)
+{
+	struct scan_prep p;
+	int r;
+
+	if (scan_prepare(&p, buf, len) < 0)
+		return -1;
+	r = scan_secrets(&p, secrets, nsecrets, report, ctx);
+	scan_release(&p);
+	return r;
 }
 
 #endif /* CNID_SECRET_SCAN_H */
