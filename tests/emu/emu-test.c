@@ -1165,7 +1165,6 @@ static char *slurp(const char *path, size_t *len)
 struct leak_ctx {
 	const char *card[SCAN_MAX_SECRETS], *what[SCAN_MAX_SECRETS];
 	int found;
-	bool quiet;
 };
 
 static void leak_report(void *ctx, int secret, enum scan_enc enc, const char *form, size_t line)
@@ -1173,22 +1172,22 @@ static void leak_report(void *ctx, int secret, enum scan_enc enc, const char *fo
 	struct leak_ctx *c = ctx;
 
 	/* where (never what), the first few */
-	if (!c->quiet && ++c->found <= 8)
+	if (++c->found <= 8)
 		print_error("log: %s: %s as %s, %s (line %zu)\n", c->card[secret], c->what[secret],
 			    scan_enc_names[enc], form, line);
 }
 
 /*
  * Scan buf for the name(s) and number(s) of every card of the wallets;
- * returns the findings (printed unless quiet).
+ * returns the findings (the first few printed: where, never what).
  */
-static int scan_for_cards(const char *buf, size_t len, bool quiet)
+static int scan_for_cards(const char *buf, size_t len)
 {
 	static const enum cnid_field fields[] = { CNID_F_NAME, CNID_F_NAME_EN, CNID_F_NUMBER,
 						  CNID_F_PERMIT_NUMBER };
 	static struct cnid_card_desc descs[SCAN_MAX_SECRETS / 2];
 	static char names[SCAN_MAX_SECRETS / 2][256];
-	struct leak_ctx c = { .quiet = quiet };
+	struct leak_ctx c = { .found = 0 };
 	const char *sv[SCAN_MAX_SECRETS];
 	char dirs[1024], *save = NULL;
 	int cards = 0, ns = 0, r;
@@ -1235,31 +1234,62 @@ static int scan_for_cards(const char *buf, size_t len, bool quiet)
 	return r;
 }
 
-/* The scanner finds a card in every form a leak takes (so a clean log means something). */
+/* Which of the secrets a scan found in one encoding and form. */
+struct form_ctx {
+	enum scan_enc enc;
+	const char *form;
+	unsigned mask;
+};
+
+static void form_report(void *ctx, int secret, enum scan_enc enc, const char *form, size_t line)
+{
+	struct form_ctx *c = ctx;
+
+	(void)line;
+	if (enc == c->enc && strcmp(form, c->form) == 0)
+		c->mask |= 1u << secret;
+}
+
+/*
+ * The scanner finds the card's name and number in every form a leak takes,
+ * each by the search meant for that form (so a clean log means something).
+ */
 static void test_secret_scan_finds_every_form(void **state)
 {
 	struct cnid_response r;
+	struct cnid_read rd;
+	struct cnid_card *card = calloc(1, sizeof(*card));
 	size_t len, n = 0, cap = 64 * CNID_FRAME_MAX;
 	char *text = malloc(cap);
 	uint8_t whole[CNID_FRAME_MAX];
+	const char *sv[2];
 
 	(void)state;
 	assert_non_null(text);
+	assert_non_null(card);
 	ctl_ok("quirk off");
 	find_card();
 	select_card();
 	len = transact(CNID_CMD_READ, NULL, whole, &r);
+	assert_int_equal(cnid_decode_read(&r, false, &rd), 0);
+	assert_int_equal(cnid_card_decode(rd.text, rd.text_len, card), 0);
+	sv[0] = card->field[CNID_F_NAME];
+	sv[1] = card->field[CNID_F_NUMBER];
 #define ADD(...) (n += (size_t)snprintf(text + n, cap - n, __VA_ARGS__))
-#define EXPECT_FOUND(what) do { \
+	/* both secrets (mask 3) or one, in encoding e, by form f */
+#define EXPECT(what, e, f, want) do { \
+		struct form_ctx c = { e, f, 0 }; \
 		text[n] = '\0'; \
-		if (scan_for_cards(text, n, true) == 0) \
-			fail_msg("the scanner missed the card in %s", what); \
-		n = 0; \
+		assert_true(scan_buffer(sv, 2, text, n, form_report, &c) > 0); \
+		if ((c.mask & (want)) != (want)) \
+			fail_msg("the scanner missed the card in %s (%s, %s: found 0x%x)", what, \
+				 scan_enc_names[e], f, c.mask); \
 	} while (0)
 	/* raw */
 	memcpy(text, whole, len);
 	n = len;
-	EXPECT_FOUND("the raw reply");
+	EXPECT("the raw reply", SCAN_UCS2LE, "raw", 3u);
+	n = 0;
 	/* the emulator's own log format, in segments of every size up to 16 */
 	for (size_t k = 1; k <= 16; k++) {
 		for (size_t at = 0; at < len; at += k) {
@@ -1268,7 +1298,8 @@ static void test_secret_scan_finds_every_form(void **state)
 				ADD("%02x", whole[i]);
 			ADD("\n");
 		}
-		EXPECT_FOUND("a chunked emulator log");
+		EXPECT("a chunked emulator log", SCAN_UCS2LE, "hex across lines", 3u);
+		n = 0;
 	}
 	/* print_hex_dump(): offset prefix, 16 per row, ASCII column; both cases */
 	for (int upper = 0; upper <= 1; upper++) {
@@ -1278,35 +1309,38 @@ static void test_secret_scan_finds_every_form(void **state)
 				ADD(upper ? " %02X" : " %02x", whole[i]);
 			ADD("  ................\n");
 		}
-		EXPECT_FOUND("a print_hex_dump");
+		EXPECT("a print_hex_dump", SCAN_UCS2LE, "hex across lines", 3u);
+		EXPECT("a print_hex_dump", SCAN_UCS2LE, "hex", 2u);	/* 36 bytes: on a row */
+		n = 0;
 	}
 	/* one line of hex, no blanks (a netlink attribute as cnid-nl prints it) */
 	ADD("card_event attr40=");
 	for (size_t i = 0; i < len; i++)
 		ADD("%02X", whole[i]);
 	ADD("\n");
-	EXPECT_FOUND("one line of hex");
-	/* decoded text, UTF-8 */
-	{
-		struct cnid_read rd;
-		struct cnid_card *card = calloc(1, sizeof(*card));
-
-		assert_non_null(card);
-		assert_int_equal(cnid_decode_read(&r, false, &rd), 0);
-		assert_int_equal(cnid_card_decode(rd.text, rd.text_len, card), 0);
-		ADD("CNID_NAME=%s\n", card->field[CNID_F_NAME]);
-		EXPECT_FOUND("a UTF-8 name");
-		ADD("number=%s\n", card->field[CNID_F_NUMBER]);
-		EXPECT_FOUND("a UTF-8 number");
-		free(card);
+	EXPECT("one line of hex", SCAN_UCS2LE, "hex", 3u);
+	n = 0;
+	/* decoded text, UTF-8, as text and as hex */
+	ADD("CNID_NAME=%s\nnumber=%s\n", sv[0], sv[1]);
+	EXPECT("UTF-8 text", SCAN_UTF8, "raw", 3u);
+	n = 0;
+	for (int i = 0; i < 2; i++) {
+		ADD("attr%d=", 40 + i);
+		for (const char *q = sv[i]; *q; q++)
+			ADD("%02x", (unsigned char)*q);
+		ADD("\n");
 	}
+	EXPECT("UTF-8 as hex", SCAN_UTF8, "hex", 3u);
+	n = 0;
 	/* and nothing in text without the card */
 	ADD("%llu tx 1295 aaaaaa966905080000" "90...+1285\nCNID_SEQ=1\n", 1000ull);
 	text[n] = '\0';
-	assert_int_equal(scan_for_cards(text, n, false), 0);
+	assert_int_equal(scan_buffer(sv, 2, text, n, NULL, NULL), 0);
+	assert_int_equal(scan_for_cards(text, n), 0);
 #undef ADD
-#undef EXPECT_FOUND
+#undef EXPECT
 	free(text);
+	free(card);
 }
 
 /*
@@ -1346,7 +1380,7 @@ static void test_log_holds_no_card_data(void **state)
 	log = slurp(log_path, &len);
 	assert_non_null(log);
 	assert_true(len > 100000);
-	found = scan_for_cards(log, len, false);
+	found = scan_for_cards(log, len);
 	free(log);
 	if (found)
 		fail_msg("the emulator's log holds card data (%d finding(s), see above)", found);
