@@ -36,6 +36,10 @@
  *     bytes (have, need).
  * The kernel runs twice on every input: S in one transfer (one per pipe),
  * and chunked as the mode says; both runs must meet the expectation.
+ * Besides, the kernel's check of a request written to it,
+ * cnid_frame_check(), must accept S exactly when libcnid's exact parse
+ * (cnid_request_parse(), and with the reply minimum cnid_response_parse())
+ * does.
  *
  * Canaries (make fuzz-canary): -DCNID_FUZZ_PLANT makes kmod/rx.c take
  * LEN one too long when the header ends a transfer; -DCNID_FUZZ_PLANT_UB
@@ -217,6 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size > 3 ? size - 3 : 0;
 	uint32_t rng = 0x9E3779B9u ^ (uint32_t)mode << 8 ^ seed;
 	bool split = mode & 4, overflow;
+	struct cnid_request q;
+	struct cnid_response r;
 	struct expect e;
 	int ret;
 
@@ -227,6 +233,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n)
 		memcpy(stream + fill, data + 3, n);
 	n += fill;
+
+	/* requests: the kernel's check accepts exactly libcnid's well-formed frames */
+	if ((cnid_frame_check(stream, (unsigned int)n, CNID_WIRE_REQ_LEN_MIN) == 0) !=
+	    (cnid_request_parse(stream, n, &q) == 0) ||
+	    (cnid_frame_check(stream, (unsigned int)n, CNID_WIRE_RESP_LEN_MIN) == 0) !=
+	    (cnid_response_parse(stream, n, &r) == 0)) {
+		fprintf(stderr, "frame checks disagree on %zu bytes\n", n);
+		abort();
+	}
 
 	e = libcnid_run(&p, stream, n);
 	ret = kernel_run(&rx, stream, n, split, 0, rng, &overflow);
