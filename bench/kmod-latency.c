@@ -2,21 +2,32 @@
 /*
  * kmod-latency: round-trip latency of the 1295-byte read (30 01) against
  * one virtual reader, in one run, two ways: through cnid.ko's /dev/cnidN
- * (CNID_IOC_XFER) and through raw usbfs (USBDEVFS_BULK, cnid.ko detached
- * from the interface for the duration).  The usbfs client does the least
- * a correct client can: one bulk OUT per pipe and one bulk IN per pipe
- * with a buffer big enough for the whole reply.  Runs in the QEMU guest.
+ * (CNID_IOC_XFER) and through raw usbfs (cnid.ko detached from the
+ * interface for the duration).  Runs in the QEMU guest.
  *
  *   kmod-latency --serial NAME --ctl SOCKET [--iterations N] [--rounds R]
+ *                [--seed S] [--cnid-delay-us US]
  *
- * The two paths alternate in R rounds of N transactions each; prints the
- * median of each path over all its transactions and the ratio cnid/usbfs.
+ * The usbfs baseline works as the module does (kmod/xfer.c,
+ * cnid_xfer_start): it queues the same URBs at once, asynchronously
+ * (USBDEVFS_SUBMITURB), then reaps them (USBDEVFS_REAPURB):
+ *   split:  IN header pipe (one packet), IN body pipe (the largest body,
+ *           rounded up to whole packets), OUT header (7 bytes), OUT body;
+ *   single: IN (the largest frame, whole packets), OUT (the frame).
+ * The two paths alternate in R rounds of N transactions each (after one
+ * untimed warm-up each), in an order drawn at random per round (seeded;
+ * the seed is printed).  Prints the median and the 90th percentile of each
+ * path over all its transactions and the ratio of the medians cnid/usbfs.
+ *
+ * --cnid-delay-us adds a fixed sleep inside every timed cnid.ko round trip:
+ * a planted slowdown the latency gate (tests/vm/latency-gate.sh) must catch.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/usb/ch9.h>
 #include <linux/usbdevice_fs.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +66,15 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median_us(uint64_t *v, int n)
+/* The P-th percentile (nearest rank) of V[0..N), in microseconds; sorts V. */
+static double pct_us(uint64_t *v, int n, int p)
 {
+	int k = (n * p + 99) / 100;
+
 	qsort(v, (size_t)n, sizeof(*v), cmp_u64);
-	return n ? (double)v[n / 2] / 1000.0 : 0;
+	if (!n)
+		return 0;
+	return (double)v[k > 0 ? k - 1 : 0] / 1000.0;
 }
 
 /* ---- usbfs -------------------------------------------------------- */
@@ -66,6 +82,7 @@ static double median_us(uint64_t *v, int n)
 struct ufs {
 	int fd;
 	uint8_t in[2], out[2];
+	unsigned in_maxp[2];
 	int n_in, n_out;
 };
 
@@ -81,16 +98,21 @@ static int ufs_open(struct ufs *u)
 	if (u->fd < 0)
 		return -errno;
 	n = read(u->fd, desc, sizeof(desc));
-	for (ssize_t i = 0; i + 2 <= n && desc[i] >= 2; i += desc[i]) {
+	for (ssize_t i = 0; i + 6 <= n && desc[i] >= 2; i += desc[i]) {
 		if (desc[i + 1] != USB_DT_ENDPOINT || (desc[i + 3] & 3) != USB_ENDPOINT_XFER_BULK)
 			continue;
 		if (desc[i + 2] & USB_DIR_IN) {
-			if (u->n_in < 2)
+			if (u->n_in < 2) {
+				u->in_maxp[u->n_in] = (unsigned)(desc[i + 4] | (desc[i + 5] << 8)) & 0x7ff;
 				u->in[u->n_in++] = desc[i + 2];
+			}
 		} else if (u->n_out < 2) {
 			u->out[u->n_out++] = desc[i + 2];
 		}
 	}
+	if (u->n_in < 1 || u->n_in != u->n_out || !u->in_maxp[0] ||
+	    (u->n_in == 2 && !u->in_maxp[1]))
+		return -ENODEV;
 	ioctl(u->fd, USBDEVFS_IOCTL, &disc);	/* detach cnid.ko */
 	if (ioctl(u->fd, USBDEVFS_CLAIMINTERFACE, &ifno) < 0)
 		return -errno;
@@ -107,41 +129,88 @@ static void ufs_close(struct ufs *u)
 	close(u->fd);
 }
 
-static int bulk(struct ufs *u, uint8_t ep, void *data, unsigned len)
+static unsigned roundup_u(unsigned x, unsigned m)
 {
-	struct usbdevfs_bulktransfer b = { .ep = ep, .len = len, .timeout = 5000, .data = data };
-	int r = ioctl(u->fd, USBDEVFS_BULK, &b);
-
-	return r < 0 ? -errno : r;
+	return (x + m - 1) / m * m;
 }
 
+/*
+ * One transaction with the URBs cnid_xfer_start() queues, all submitted
+ * before the first is reaped, in its order (INs first, then the OUTs).
+ * Returns the reply length or -errno.
+ */
 static int ufs_transact(struct ufs *u)
 {
-	int n, m;
+	static uint8_t hdr_in[64], body_in[CNID_WIRE_FRAME_MAX + 64];
+	struct usbdevfs_urb urbs[4], *done;
+	int nurb = 0, reaped = 0, got = 0, bad = 0;
+	bool split = u->n_out == 2;
 
-	if (u->n_out == 2) {	/* split: header + body out, header + body in */
-		if (bulk(u, u->out[0], req, 7) != 7 ||
-		    bulk(u, u->out[1], req + 7, (unsigned)req_len - 7) != req_len - 7)
-			return -EIO;
-		n = bulk(u, u->in[0], reply, 64);
-		if (n != 7)
-			return -EIO;
-		m = bulk(u, u->in[1], reply + 7, 2368);
-		return m < 0 ? m : n + m;
+	memset(urbs, 0, sizeof(urbs));
+	if (split) {
+		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
+			.endpoint = u->in[0], .buffer = hdr_in, .buffer_length = (int)u->in_maxp[0] };
+		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
+			.endpoint = u->in[1], .buffer = body_in,
+			.buffer_length = (int)roundup_u(CNID_WIRE_FRAME_MAX - CNID_WIRE_HDR_LEN,
+							u->in_maxp[1]) };
+		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
+			.endpoint = u->out[0], .buffer = req, .buffer_length = CNID_WIRE_HDR_LEN };
+		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
+			.endpoint = u->out[1], .buffer = req + CNID_WIRE_HDR_LEN,
+			.buffer_length = req_len - CNID_WIRE_HDR_LEN };
+	} else {
+		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
+			.endpoint = u->in[0], .buffer = body_in,
+			.buffer_length = (int)roundup_u(CNID_WIRE_FRAME_MAX, u->in_maxp[0]) };
+		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
+			.endpoint = u->out[0], .buffer = req, .buffer_length = req_len };
 	}
-	if (bulk(u, u->out[0], req, (unsigned)req_len) != req_len)
+	for (int i = 0; i < nurb; i++) {
+		if (ioctl(u->fd, USBDEVFS_SUBMITURB, &urbs[i]) < 0) {
+			int e = -errno;
+
+			for (int j = 0; j < i; j++)
+				ioctl(u->fd, USBDEVFS_DISCARDURB, &urbs[j]);
+			for (int j = 0; j < i; j++)
+				ioctl(u->fd, USBDEVFS_REAPURB, &done);
+			return e;
+		}
+	}
+	while (reaped < nurb) {
+		if (ioctl(u->fd, USBDEVFS_REAPURB, &done) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		reaped++;
+		if (done->status)
+			bad++;
+		else if (done->endpoint & USB_DIR_IN)
+			got += done->actual_length;
+		else if (done->actual_length != done->buffer_length)
+			bad++;
+	}
+	if (bad)
 		return -EIO;
-	return bulk(u, u->in[0], reply, 2368);
+	if (split && urbs[0].actual_length != CNID_WIRE_HDR_LEN)
+		return -EPROTO;
+	return got;
 }
 
 /* ---- cnid.ko ------------------------------------------------------ */
+
+static unsigned cnid_delay_us;	/* planted slowdown (--cnid-delay-us) */
 
 static int cnid_transact(int fd)
 {
 	struct cnid_xfer x = { .request = (uintptr_t)req, .reply = (uintptr_t)reply,
 			       .request_len = (uint32_t)req_len, .reply_size = sizeof(reply) };
+	int r = ioctl(fd, CNID_IOC_XFER, &x) < 0 ? -errno : (int)x.reply_len;
 
-	return ioctl(fd, CNID_IOC_XFER, &x) < 0 ? -errno : (int)x.reply_len;
+	if (cnid_delay_us)
+		usleep(cnid_delay_us);
+	return r;
 }
 
 static int wait_node(void)
@@ -154,31 +223,78 @@ static int wait_node(void)
 	return -ENOENT;
 }
 
+/* R rounds of N timed round trips through cnid.ko; appends to T[*n]. */
+static int run_cnid(uint64_t *t, int *n, int iters, int *bad)
+{
+	int fd = wait_node() == 0 ? open(node, O_RDWR | O_CLOEXEC) : -1;
+
+	if (fd < 0) {
+		fprintf(stderr, "kmod-latency: no /dev/cnid node for %s\n", serial);
+		return -1;
+	}
+	cnid_transact(fd);	/* warm-up */
+	for (int i = 0; i < iters; i++) {
+		uint64_t t0 = now_ns();
+
+		if (cnid_transact(fd) != 1295)
+			(*bad)++;
+		t[(*n)++] = now_ns() - t0;
+	}
+	close(fd);
+	return 0;
+}
+
+static int run_usbfs(uint64_t *t, int *n, int iters, int *bad)
+{
+	struct ufs u;
+
+	if (wait_node() < 0 || ufs_open(&u) < 0) {
+		fprintf(stderr, "kmod-latency: usbfs open %s failed\n", usbdev);
+		return -1;
+	}
+	ufs_transact(&u);	/* warm-up */
+	for (int i = 0; i < iters; i++) {
+		uint64_t t0 = now_ns();
+
+		if (ufs_transact(&u) != 1295)
+			(*bad)++;
+		t[(*n)++] = now_ns() - t0;
+	}
+	ufs_close(&u);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "serial", required_argument, NULL, 's' }, { "ctl", required_argument, NULL, 'c' },
 		{ "iterations", required_argument, NULL, 'i' }, { "rounds", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'S' }, { "cnid-delay-us", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ctl_sock = NULL;
-	int o, iters = 50, rounds = 4, nk = 0, nu = 0, bad = 0;
+	int o, iters = 50, rounds = 20, nk = 0, nu = 0, bad = 0, first_cnid = 0;
+	unsigned seed = (unsigned)(now_ns() ^ (uint64_t)getpid());
 	uint64_t *tk, *tu;
 	char rep[256];
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': serial = optarg; break;
 		case 'c': ctl_sock = optarg; break;
 		case 'i': iters = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
+		case 'S': seed = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'd': cnid_delay_us = (unsigned)strtoul(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}
 	if (!ctl_sock || iters < 1 || rounds < 1)
 		return 2;
-	tk = calloc((size_t)(iters * rounds), sizeof(*tk));
-	tu = calloc((size_t)(iters * rounds), sizeof(*tu));
+	srand(seed);
+	tk = calloc((size_t)iters * (size_t)rounds, sizeof(*tk));
+	tu = calloc((size_t)iters * (size_t)rounds, sizeof(*tu));
 	req_len = cnid_command_build(CNID_CMD_READ, NULL, req, sizeof(req));
 	if (!tk || !tu || req_len < 0 || emu_ctl(ctl_sock, rep, sizeof(rep), "quirk off") != 0 ||
 	    wait_node() < 0) {
@@ -186,40 +302,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int r = 0; r < rounds; r++) {
-		int fd = wait_node() == 0 ? open(node, O_RDWR | O_CLOEXEC) : -1;
-		struct ufs u;
+		int cnid_first = rand() & 1;
 
-		if (fd < 0)
-			return 1;
-		cnid_transact(fd);	/* warm-up */
-		for (int i = 0; i < iters; i++) {
-			uint64_t t0 = now_ns();
+		first_cnid += cnid_first;
+		for (int k = 0; k < 2; k++) {
+			bool cnid_now = (k == 0) == cnid_first;
 
-			if (cnid_transact(fd) != 1295)
-				bad++;
-			tk[nk++] = now_ns() - t0;
+			if ((cnid_now ? run_cnid(tk, &nk, iters, &bad) :
+			     run_usbfs(tu, &nu, iters, &bad)) < 0)
+				return 1;
 		}
-		close(fd);
-		if (ufs_open(&u) < 0) {
-			fprintf(stderr, "kmod-latency: usbfs open %s failed\n", usbdev);
-			return 1;
-		}
-		ufs_transact(&u);
-		for (int i = 0; i < iters; i++) {
-			uint64_t t0 = now_ns();
-
-			if (ufs_transact(&u) != 1295)
-				bad++;
-			tu[nu++] = now_ns() - t0;
-		}
-		ufs_close(&u);
 	}
 	emu_ctl(ctl_sock, rep, sizeof(rep), "quirk on");
-	double mk = median_us(tk, nk), mu = median_us(tu, nu);
+	double mk = pct_us(tk, nk, 50), k90 = pct_us(tk, nk, 90);
+	double mu = pct_us(tu, nu, 50), u90 = pct_us(tu, nu, 90);
+	double ratio = mu > 0 ? mk / mu : 0;
 
-	printf("kmod-latency: %d x 1295-byte read: cnid.ko median %.0f us, usbfs median %.0f us, "
-	       "ratio %.3f (%d failed)\n", nk, mk, mu, mu > 0 ? mk / mu : 0, bad);
-	printf("RESULT cnid_us=%.0f usbfs_us=%.0f ratio=%.3f failed=%d\n", mk, mu, mu > 0 ? mk / mu : 0, bad);
+	printf("kmod-latency: %d + %d x 1295-byte read in %d rounds (cnid.ko first in %d, seed %u%s): "
+	       "cnid.ko median %.0f us p90 %.0f us, usbfs median %.0f us p90 %.0f us, ratio %.3f "
+	       "(%d failed)\n", nk, nu, rounds, first_cnid, seed,
+	       cnid_delay_us ? ", PLANTED cnid.ko delay" : "", mk, k90, mu, u90, ratio, bad);
+	printf("RESULT n=%d cnid_p50=%.0f cnid_p90=%.0f usbfs_p50=%.0f usbfs_p90=%.0f ratio=%.3f "
+	       "failed=%d\n", nk, mk, k90, mu, u90, ratio, bad);
 	free(tk);
 	free(tu);
 	return bad ? 1 : 0;

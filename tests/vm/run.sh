@@ -369,6 +369,9 @@ run_kernel() {
 	rm -f "$run/initrd.cpio" "$run/overlay.cpio" "$run/vmlinux" "$run/cnid.ko"
 	rm -rf "$work/last"
 	mv -T "$run" "$work/last" 2>/dev/null || { rm -rf "$work/last"; mv -T "$run" "$work/last"; }
+	# for the latency gate at the end: this run's results, and whether this
+	# kernel counts (release kernels, KDEFAULT=1; not the debug kernel)
+	echo "$KVER ${KDEFAULT:-1} $work/last/results.log" >"$COUNTS/$KNAME.results"
 	"$VMDIR/verdict.sh" --label "vm $KVER" --wall "$wall" --boot "$MODE/$ACCEL" \
 		--counts "$COUNTS/$KNAME" "$work/last/console.log" "$work/last/results.log"
 }
@@ -423,13 +426,22 @@ else
 		[ "$(cat "$COUNTS/rc.$j" 2>/dev/null)" = 0 ] || rc=1
 	done
 fi
-total_p=0 total_f=0 total_s=0
+total_p=0 total_f=0 total_s=0 gate=()
 for conf in "${confs[@]}"; do
 	kernel_conf "$conf"
+	if [ -f "$COUNTS/$KNAME.results" ]; then
+		read -r gk gd gf <"$COUNTS/$KNAME.results"
+		gate+=(--run "$gk" "$gd" "$gf")
+	fi
 	[ -f "$COUNTS/$KNAME" ] || continue
 	read -r p f s <"$COUNTS/$KNAME"
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
+# The latency benchmark across kernels (tests/vm/latency-gate.sh): prints
+# the ratios; fails when a pipe mode is over 1.25 on every release kernel.
+if [ ${#gate[@]} -gt 0 ] && ! "$VMDIR/latency-gate.sh" "${gate[@]}"; then
+	total_f=$((total_f + 1))
+fi
 [ "$total_f" -gt 0 ] && rc=1
 [ "$total_s" -gt 0 ] && echo "vm: $total_s skipped"
 echo "$total_p passed, $total_f failed"

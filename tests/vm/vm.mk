@@ -7,7 +7,8 @@
 #   make vmcheck VM_ARGS="--kernel 6.12 --only 10-emu -v"
 #   make vmcheck VM_JOBS=2          both kernels at once
 #   make vmstress [VM_STRESS=N]     scenarios loop (CNID_VM_STRESS=1 or N)
-#   make vm-selftest                the log checker and result parser, no QEMU
+#   make vm-selftest                the log checker, result parser and latency
+#                                   gate (planted slow ratios), no QEMU
 #   make vm-selftest-live           a hang and a crash in a real guest are caught
 
 # The rig: QEMU, busybox + cpio for the initramfs, kmod for modprobe -d,
@@ -44,6 +45,7 @@ vm-selftest:
 	@tests/vm/selftest.sh >$(BUILD)/vm/selftest.log 2>&1 || \
 		{ cat $(BUILD)/vm/selftest.log; exit 1; }
 	@tail -n 1 $(BUILD)/vm/selftest.log
+	@tests/vm/latency-gate.sh --selftest
 
 # Boots a kernel with a hanging and a crashing scenario: proves the rig fails
 # such runs for the right reasons (~20 s; not part of make check).
