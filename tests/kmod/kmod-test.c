@@ -9,8 +9,10 @@
  * Runs inside the QEMU guest (static).
  *
  *   kmod-test --serial NAME --mode split|single --ctl SOCKET --card FILE
- *             [--name PREFIX] [--cycles N] [--hammer N] TEST...
- *   TEST: basic faults boundaries rw hammer pm unplug (default: all but unplug)
+ *             [--name PREFIX] [--cycles N] [--hammer N] [--wait MS] TEST...
+ *   TEST: basic faults boundaries rw hammer pm unplug read (default: all but
+ *   unplug and read; read: the card read alone).  --wait: how long to wait
+ *   for the reader's node (default 10000 ms).
  *
  * Prints "TEST <PREFIX>.<check> PASS|FAIL reason" lines (tests/vm contract).
  */
@@ -650,15 +652,28 @@ static void check_unplug(int cycles)
 	result("unplug-during-read-xfer-poll", ok == cycles, "%d of %d survived; %s", ok, cycles, why);
 }
 
+/* The card read, byte for byte what the card description says (22-kmod-unplug
+ * runs it through a re-inserted module: I/O works after rmmod + insmod). */
+static void check_read(void)
+{
+	static uint8_t expect[CNID_WIRE_FRAME_MAX];
+	int n = transact(CNID_CMD_READ, NULL, NULL);
+	int e = cnid_card_desc_frame(want, 0, expect, sizeof(expect));
+
+	result("read", n > 0 && n == e && memcmp(frame, expect, (size_t)n) == 0,
+	       "n=%d want %d bytes equal to the card description's reply", n, e);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "serial", required_argument, NULL, 's' }, { "mode", required_argument, NULL, 'm' },
 		{ "ctl", required_argument, NULL, 'c' },    { "card", required_argument, NULL, 'C' },
 		{ "name", required_argument, NULL, 'n' },   { "cycles", required_argument, NULL, 'y' },
-		{ "hammer", required_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "hammer", required_argument, NULL, 'h' }, { "wait", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
 	};
-	int o, r, cycles = 10, hammer = 50;
+	int o, r, cycles = 10, hammer = 50, wait_ms = 10000;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -669,13 +684,14 @@ int main(int argc, char **argv)
 		case 'n': prefix = optarg; break;
 		case 'y': cycles = atoi(optarg); break;
 		case 'h': hammer = atoi(optarg); break;
+		case 'w': wait_ms = atoi(optarg); break;
 		default: return 2;
 		}
 	}
 	want = calloc(1, sizeof(*want));
 	if (!ctl_sock || !card_path || !want) {
 		fprintf(stderr, "usage: kmod-test --serial NAME --mode split|single --ctl SOCKET "
-			"--card FILE [--name PREFIX] [--cycles N] [--hammer N] [TEST...]\n");
+			"--card FILE [--name PREFIX] [--cycles N] [--hammer N] [--wait MS] [TEST...]\n");
 		return 2;
 	}
 	r = emu_load_desc(card_path, want);
@@ -683,7 +699,7 @@ int main(int argc, char **argv)
 		result("card", false, "%s: %s", card_path, strerror(-r));
 		return 1;
 	}
-	r = wait_node(10000);
+	r = wait_node(wait_ms);
 	fd = r == 0 ? open_node(0) : r;
 	result("open", fd >= 0, "reader %s: %s", serial, strerror(-fd));
 	if (fd < 0)
@@ -709,6 +725,8 @@ int main(int argc, char **argv)
 			check_pm();
 		if (strcmp(t, "unplug") == 0)
 			check_unplug(cycles);
+		if (strcmp(t, "read") == 0)
+			check_read();
 	}
 	if (fd >= 0)
 		close(fd);
