@@ -273,7 +273,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ctl_sock = NULL;
-	int o, iters = 50, rounds = 20, nk = 0, nu = 0, bad = 0, first_cnid = 0;
+	int o, iters = 25, rounds = 40, nk = 0, nu = 0, bad = 0, first_cnid = 0;
 	unsigned seed = (unsigned)(now_ns() ^ (uint64_t)getpid());
 	uint64_t *tk, *tu;
 	char rep[256];
