@@ -8,6 +8,10 @@
 #   make deep-selftest   host-only checks of the hostile device's tables
 #   make deep-canary     a module with planted bugs must make the tier fail
 #                        (KASAN, UBSAN, atomic sleep, lockdep, kmemleak)
+#   make deep-faults     faults planted in the tier's own judges must make it
+#                        fail: a dead gadget, a case never unplugged, the driver
+#                        gone before ok-single.last, kmemleak/lockdep off, no
+#                        raw_gadget
 #   DEEP_ARGS="--only 50-deep -v"   extra tests/deep/run.sh (= tests/vm/run.sh) options
 
 # The debug kernel is built from Debian's linux-source-6.1; what building it
@@ -27,7 +31,7 @@ $(DEEP_HOSTILE_HOST): tests/deep/hostile.c kmod/uapi/cnid.h
 	@mkdir -p $(dir $@)
 	$(CC) $(DEEP_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ $<
 
-.PHONY: deep-kernel check-deep vmstress-deep deep-selftest deep-canary
+.PHONY: deep-kernel check-deep vmstress-deep deep-selftest deep-canary deep-faults
 deep-kernel:
 	@tests/deep/build-kernel.sh >/dev/null
 
@@ -41,6 +45,10 @@ check-deep: deep-selftest vm-guest
 deep-canary:
 	@BUILD='$(BUILD)' tests/deep/canary.sh
 
+deep-faults: vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/deep/faults.sh
+
 vmstress-deep: vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
 	BUILD='$(BUILD)' tests/deep/run.sh --stress $(or $(VM_STRESS),1) $(DEEP_ARGS)
@@ -48,5 +56,5 @@ vmstress-deep: vm-guest
 # make vmstress stresses the deep tier too
 vmstress: vmstress-deep
 
-CHECK_TARGETS += check-deep deep-canary
+CHECK_TARGETS += check-deep deep-canary deep-faults
 VM_GUEST_BINS += $(DEEP_HOSTILE)

@@ -22,13 +22,20 @@
  *   cnid-hostile run [--udc UDC] [--cases all|none|a,b,...] [--random N]
  *                    [--seed S] [--first-index I] [--tx N] [--xfer-ms MS] [--ok-ms MS]
  *                    [--driver NAME] [--no-driver] [--hard-ms MS]
- *                    [--errnos E1,E2,...]
+ *                    [--errnos E1,E2,...] [--fault KIND:CASE,...]
  *       for every case: plug the device in, watch what the driver does with
  *       it (through sysfs and /dev/kmsg), exercise /dev/cnidN if it bound,
  *       unplug it (once during a blocked read) and check the kernel log;
  *       prints `TEST deep.hostile.<case> PASS|FAIL ...` lines and a summary.
+ *       ok-single runs first and again last (ok-single.last: the driver
+ *       still works after every other case); the summary line
+ *       `TEST deep.hostile.summary` FAILS unless every case was plugged in
+ *       and unplugged (unplug cycles == cases).
  *       The seed is printed; replay one random case with
  *       `run --cases none --random 1 --seed S --first-index I`.
+ *       --fault plants test-only faults in the harness (tests/deep/faults.sh):
+ *       init-fail (that case's USB_RAW_IOCTL_INIT fails), keep-plugged (the
+ *       harness forgets to unplug it), driver-gone (cnid.ko is unloaded after it).
  *
  * Expectations:
  *   refuse  the driver must not bind, and must say so in exactly one kernel
@@ -42,6 +49,11 @@
  *   any     refuse (as above) or bind (as above); random cases are "any"
  *   ok      bind, and the well-behaved device's replies arrive intact (this
  *           proves the harness itself)
+ * Every case must reach the driver (an interface the driver binds or
+ * refuses), except where the case table says the USB core itself refuses
+ * the device (named_case.core, with the reason) and for random layouts (the
+ * core may refuse those; it must be seen to read the configuration).  A
+ * device that never enumerated, or whose gadget process died, FAILS.
  * In every case nothing in the kernel log may look like a splat (BUG,
  * WARNING, KASAN, UBSAN, lockdep, ODEBUG, kmemleak, hung task...).
  */
@@ -60,6 +72,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -149,6 +162,13 @@ struct layout {
 	bool alt1;		/* endpoints in altsetting 1, none in altsetting 0 */
 };
 
+/* test-only faults planted in the harness (--fault KIND:CASE, tests/deep/faults.sh) */
+enum {
+	F_INIT_FAIL = 1,	/* the gadget's USB_RAW_IOCTL_INIT fails: it dies unplugged */
+	F_KEEP_PLUGGED = 2,	/* the harness forgets to unplug this case's device */
+	F_DRIVER_GONE = 4,	/* after this case, the driver is unloaded */
+};
+
 struct hcase {
 	char name[48];
 	char desc[160];
@@ -157,6 +177,9 @@ struct hcase {
 	struct layout lay;
 	uint64_t seed;		/* for behaviour randomness */
 	int want_mode;		/* CNID_PIPE_* the driver must pick, 0 = any */
+	const char *core;	/* why the USB core itself refuses it; NULL: the driver must see it */
+	bool random;		/* a random case: the core may refuse it (see judge()) */
+	unsigned int faults;	/* F_*: planted faults, only under --fault */
 };
 
 #define BI(n, mp) { 0x80 | (n), USB_ENDPOINT_XFER_BULK, mp, 7, 0 }
@@ -174,64 +197,77 @@ struct named_case {
 	enum behaviour beh;
 	struct layout lay;
 	const char *desc;
+	/*
+	 * Set only where the USB core refuses the device before any driver
+	 * can see it, with the reason (drivers/usb/core/config.c): such a case
+	 * passes when the core fetched the configuration and then refused it
+	 * (no SET_CONFIGURATION, or a configuration without the interface).
+	 * Every other named case FAILS unless the interface reached the driver;
+	 * a device that never enumerated, or whose gadget died, always FAILS.
+	 */
+	const char *core;
 };
+
+/* named_case.core for a case whose interface the USB core hands to the driver */
+#define DRIVER NULL
 
 static const struct named_case named[] = {
 	/* the harness proves itself: a correct device must work */
-	{ "ok-single", EXP_OK, B_OK, { .nep = 2, .ep = SINGLE }, "well-formed, single pipe pair, correct replies" },
-	{ "ok-split", EXP_OK, B_OK, { .nep = 4, .ep = SPLIT }, "well-formed, split pipes, correct replies" },
+	{ "ok-single", EXP_OK, B_OK, { .nep = 2, .ep = SINGLE }, "well-formed, single pipe pair, correct replies", DRIVER },
+	{ "ok-split", EXP_OK, B_OK, { .nep = 4, .ep = SPLIT }, "well-formed, split pipes, correct replies", DRIVER },
 	/* malformed descriptors */
-	{ "no-endpoints", EXP_REFUSE, B_NAK_OUT, { .nep = 0 }, "vendor interface without endpoints" },
-	{ "only-in", EXP_REFUSE, B_NAK_OUT, { .nep = 1, .ep = { BI(1, 64) } }, "one bulk IN, no OUT" },
-	{ "only-out", EXP_REFUSE, B_NAK_OUT, { .nep = 1, .ep = { BO(2, 64) } }, "one bulk OUT, no IN" },
-	{ "two-in", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), BI(5, 64) } }, "two bulk IN, no OUT" },
-	{ "interrupt-pair", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { II(1), IO(2) } }, "interrupt IN+OUT instead of bulk" },
-	{ "iso-pair", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { SI(1), SO(2) } }, "isochronous IN+OUT instead of bulk" },
-	{ "bulk-in-int-out", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), IO(2) } }, "bulk IN with an interrupt OUT" },
-	{ "maxp-0", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 0), BO(2, 0) } }, "bulk pair, wMaxPacketSize 0" },
-	{ "maxp-0-out", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), BO(2, 0) } }, "bulk pair, OUT wMaxPacketSize 0" },
-	{ "maxp-8", EXP_ANY, B_RANDOM, { .nep = 2, .ep = { BI(1, 8), BO(2, 8) } }, "bulk pair, wMaxPacketSize 8" },
-	{ "maxp-1023", EXP_ANY, B_RANDOM, { .nep = 2, .ep = { BI(1, 1023), BO(2, 1023) } }, "bulk pair, wMaxPacketSize 1023" },
+	{ "no-endpoints", EXP_REFUSE, B_NAK_OUT, { .nep = 0 }, "vendor interface without endpoints", DRIVER },
+	{ "only-in", EXP_REFUSE, B_NAK_OUT, { .nep = 1, .ep = { BI(1, 64) } }, "one bulk IN, no OUT", DRIVER },
+	{ "only-out", EXP_REFUSE, B_NAK_OUT, { .nep = 1, .ep = { BO(2, 64) } }, "one bulk OUT, no IN", DRIVER },
+	{ "two-in", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), BI(5, 64) } }, "two bulk IN, no OUT", DRIVER },
+	{ "interrupt-pair", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { II(1), IO(2) } }, "interrupt IN+OUT instead of bulk", DRIVER },
+	{ "iso-pair", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { SI(1), SO(2) } }, "isochronous IN+OUT instead of bulk", DRIVER },
+	{ "bulk-in-int-out", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), IO(2) } }, "bulk IN with an interrupt OUT", DRIVER },
+	{ "maxp-0", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 0), BO(2, 0) } }, "bulk pair, wMaxPacketSize 0", DRIVER },
+	{ "maxp-0-out", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), BO(2, 0) } }, "bulk pair, OUT wMaxPacketSize 0", DRIVER },
+	{ "maxp-8", EXP_ANY, B_RANDOM, { .nep = 2, .ep = { BI(1, 8), BO(2, 8) } }, "bulk pair, wMaxPacketSize 8", DRIVER },
+	{ "maxp-1023", EXP_ANY, B_RANDOM, { .nep = 2, .ep = { BI(1, 1023), BO(2, 1023) } }, "bulk pair, wMaxPacketSize 1023", DRIVER },
 	{ "maxp-1023-split", EXP_ANY, B_RANDOM, { .nep = 4, .ep = { BI(1, 1023), BO(2, 64), BI(5, 1023), BO(6, 8) } },
-	  "split pipes, mixed wMaxPacketSize 1023/64/8" },
+	  "split pipes, mixed wMaxPacketSize 1023/64/8", DRIVER },
 	{ "three-pairs", EXP_REFUSE, B_NAK_OUT, { .nep = 6, .ep = { BI(1, 64), BO(2, 64), BI(5, 64), BO(6, 64), BI(3, 64), BO(4, 64) } },
-	  "three bulk pairs" },
+	  "three bulk pairs", DRIVER },
 	{ "split-missing-out", EXP_ANY, B_RANDOM, { .nep = 3, .ep = { BI(1, 64), BO(2, 64), BI(5, 64) } },
-	  "two bulk IN, one bulk OUT" },
-	{ "ep0-as-out", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), BO(0, 64) } }, "bulk OUT claims endpoint 0" },
-	{ "ep0-as-in", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(0, 64), BO(2, 64) } }, "bulk IN claims endpoint 0" },
+	  "two bulk IN, one bulk OUT", DRIVER },
+	{ "ep0-as-out", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), BO(0, 64) } }, "bulk OUT claims endpoint 0", DRIVER },
+	{ "ep0-as-in", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(0, 64), BO(2, 64) } }, "bulk IN claims endpoint 0", DRIVER },
 	{ "ep0-extra", EXP_ANY, B_RANDOM, { .nep = 3, .ep = { BI(1, 64), BO(2, 64), BO(0, 64) } },
-	  "good pair plus an endpoint 0 descriptor" },
-	{ "duplicate-ep", EXP_ANY, B_RANDOM, { .nep = 3, .ep = { BI(1, 64), BI(1, 64), BO(2, 64) } }, "bulk IN 0x81 twice" },
+	  "good pair plus an endpoint 0 descriptor", DRIVER },
+	{ "duplicate-ep", EXP_ANY, B_RANDOM, { .nep = 3, .ep = { BI(1, 64), BI(1, 64), BO(2, 64) } }, "bulk IN 0x81 twice", DRIVER },
 	{ "short-ep-desc", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), { 0x02, USB_ENDPOINT_XFER_BULK, 64, 5, 0 } } },
-	  "OUT endpoint descriptor bLength 5" },
+	  "OUT endpoint descriptor bLength 5", DRIVER },
 	{ "long-ep-desc", EXP_ANY, B_RANDOM, { .nep = 2, .ep = { { 0x81, USB_ENDPOINT_XFER_BULK, 64, 9, 0 }, BO(2, 64) } },
-	  "IN endpoint descriptor bLength 9 (audio-style)" },
+	  "IN endpoint descriptor bLength 9 (audio-style)", DRIVER },
 	{ "overrun-ep-desc", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = { BI(1, 64), { 0x02, USB_ENDPOINT_XFER_BULK, 64, 200, 0 } } },
-	  "OUT endpoint descriptor claims 200 bytes past the end" },
-	{ "numeps-over", EXP_ANY, B_RANDOM, { .nep = 2, .ep = SINGLE, .numeps_delta = 3 }, "bNumEndpoints 5, two present" },
-	{ "numeps-under", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = SINGLE, .numeps_delta = -1 }, "bNumEndpoints 1, two present" },
-	{ "total-short", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = SINGLE, .serve_cut = 4 }, "config served 4 bytes short of wTotalLength" },
-	{ "total-lies-long", EXP_ANY, B_RANDOM, { .nep = 2, .ep = SINGLE, .total_delta = 40 }, "wTotalLength 40 bytes longer than served" },
-	{ "total-lies-tiny", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = SINGLE, .total_delta = -26 }, "wTotalLength 6 (less than a config descriptor)" },
-	{ "altsetting-1", EXP_ANY, B_NAK_IN, { .nep = 2, .ep = SINGLE, .alt1 = true }, "endpoints only in altsetting 1" },
+	  "OUT endpoint descriptor claims 200 bytes past the end", DRIVER },
+	{ "numeps-over", EXP_ANY, B_RANDOM, { .nep = 2, .ep = SINGLE, .numeps_delta = 3 }, "bNumEndpoints 5, two present", DRIVER },
+	{ "numeps-under", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = SINGLE, .numeps_delta = -1 }, "bNumEndpoints 1, two present", DRIVER },
+	{ "total-short", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = SINGLE, .serve_cut = 4 }, "config served 4 bytes short of wTotalLength", DRIVER },
+	{ "total-lies-long", EXP_ANY, B_RANDOM, { .nep = 2, .ep = SINGLE, .total_delta = 40 }, "wTotalLength 40 bytes longer than served", DRIVER },
+	{ "total-lies-tiny", EXP_REFUSE, B_NAK_OUT, { .nep = 2, .ep = SINGLE, .total_delta = -26 }, "wTotalLength 6 (less than a config descriptor)",
+	  "the core fetches max(wTotalLength, 9) = 9 bytes: a configuration with no interface (\"config 1 has 0 interfaces\")" },
+	{ "altsetting-1", EXP_ANY, B_NAK_IN, { .nep = 2, .ep = SINGLE, .alt1 = true }, "endpoints only in altsetting 1", DRIVER },
 	/* a well-formed device that misbehaves on its pipes */
-	{ "stall-in", EXP_BIND, B_STALL_IN, { .nep = 2, .ep = SINGLE }, "single pipes; IN halts on every request" },
-	{ "stall-out", EXP_BIND, B_STALL_OUT, { .nep = 2, .ep = SINGLE }, "single pipes; OUT halted" },
-	{ "nak-in", EXP_BIND, B_NAK_IN, { .nep = 2, .ep = SINGLE }, "single pipes; never answers" },
-	{ "nak-out", EXP_BIND, B_NAK_OUT, { .nep = 2, .ep = SINGLE }, "single pipes; never takes a request" },
-	{ "babble", EXP_BIND, B_BABBLE, { .nep = 2, .ep = SINGLE }, "single pipes; endless reply stream" },
-	{ "short-zlp", EXP_BIND, B_SHORT, { .nep = 2, .ep = SINGLE }, "single pipes; reply in random short packets and ZLPs" },
-	{ "zlp-only", EXP_BIND, B_ZLP, { .nep = 2, .ep = SINGLE }, "single pipes; zero-length packets forever" },
-	{ "corrupt", EXP_BIND, B_CORRUPT, { .nep = 2, .ep = SINGLE }, "single pipes; corrupted replies" },
-	{ "random", EXP_BIND, B_RANDOM, { .nep = 2, .ep = SINGLE }, "single pipes; a random misbehaviour per request" },
-	{ "split-stall-in", EXP_BIND, B_STALL_IN, { .nep = 4, .ep = SPLIT }, "split pipes; IN halts on every request" },
-	{ "split-stall-out", EXP_BIND, B_STALL_OUT, { .nep = 4, .ep = SPLIT }, "split pipes; OUT halted" },
-	{ "split-nak-in", EXP_BIND, B_NAK_IN, { .nep = 4, .ep = SPLIT }, "split pipes; never answers" },
-	{ "split-babble", EXP_BIND, B_BABBLE, { .nep = 4, .ep = SPLIT }, "split pipes; endless reply stream" },
-	{ "split-short-zlp", EXP_BIND, B_SHORT, { .nep = 4, .ep = SPLIT }, "split pipes; random short packets and ZLPs" },
-	{ "split-corrupt", EXP_BIND, B_CORRUPT, { .nep = 4, .ep = SPLIT }, "split pipes; corrupted replies" },
-	{ "split-random", EXP_BIND, B_RANDOM, { .nep = 4, .ep = SPLIT }, "split pipes; a random misbehaviour per request" },
+	{ "stall-in", EXP_BIND, B_STALL_IN, { .nep = 2, .ep = SINGLE }, "single pipes; IN halts on every request", DRIVER },
+	{ "stall-out", EXP_BIND, B_STALL_OUT, { .nep = 2, .ep = SINGLE }, "single pipes; OUT halted", DRIVER },
+	{ "nak-in", EXP_BIND, B_NAK_IN, { .nep = 2, .ep = SINGLE }, "single pipes; never answers", DRIVER },
+	{ "nak-out", EXP_BIND, B_NAK_OUT, { .nep = 2, .ep = SINGLE }, "single pipes; never takes a request", DRIVER },
+	{ "babble", EXP_BIND, B_BABBLE, { .nep = 2, .ep = SINGLE }, "single pipes; endless reply stream", DRIVER },
+	{ "short-zlp", EXP_BIND, B_SHORT, { .nep = 2, .ep = SINGLE }, "single pipes; reply in random short packets and ZLPs", DRIVER },
+	{ "zlp-only", EXP_BIND, B_ZLP, { .nep = 2, .ep = SINGLE }, "single pipes; zero-length packets forever", DRIVER },
+	{ "corrupt", EXP_BIND, B_CORRUPT, { .nep = 2, .ep = SINGLE }, "single pipes; corrupted replies", DRIVER },
+	{ "random", EXP_BIND, B_RANDOM, { .nep = 2, .ep = SINGLE }, "single pipes; a random misbehaviour per request", DRIVER },
+	{ "split-stall-in", EXP_BIND, B_STALL_IN, { .nep = 4, .ep = SPLIT }, "split pipes; IN halts on every request", DRIVER },
+	{ "split-stall-out", EXP_BIND, B_STALL_OUT, { .nep = 4, .ep = SPLIT }, "split pipes; OUT halted", DRIVER },
+	{ "split-nak-in", EXP_BIND, B_NAK_IN, { .nep = 4, .ep = SPLIT }, "split pipes; never answers", DRIVER },
+	{ "split-babble", EXP_BIND, B_BABBLE, { .nep = 4, .ep = SPLIT }, "split pipes; endless reply stream", DRIVER },
+	{ "split-short-zlp", EXP_BIND, B_SHORT, { .nep = 4, .ep = SPLIT }, "split pipes; random short packets and ZLPs", DRIVER },
+	{ "split-corrupt", EXP_BIND, B_CORRUPT, { .nep = 4, .ep = SPLIT }, "split pipes; corrupted replies", DRIVER },
+	{ "split-random", EXP_BIND, B_RANDOM, { .nep = 4, .ep = SPLIT }, "split pipes; a random misbehaviour per request", DRIVER },
 };
 #define N_NAMED (sizeof(named) / sizeof(named[0]))
 
@@ -243,6 +279,7 @@ static void case_from_named(struct hcase *c, const struct named_case *n, uint64_
 	c->expect = n->expect;
 	c->beh = n->beh;
 	c->lay = n->lay;
+	c->core = n->core;
 	c->seed = mix64(seed ^ 0x6e616d6564ULL);
 	if (n->expect == EXP_BIND || n->expect == EXP_OK)
 		c->want_mode = n->lay.nep == 4 ? CNID_PIPE_SPLIT : CNID_PIPE_SINGLE;
@@ -261,6 +298,7 @@ static void case_random(struct hcase *c, uint64_t seed, unsigned int index)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "random-%u", index);
 	c->expect = EXP_ANY;
+	c->random = true;
 	c->beh = (enum behaviour)rng_range(&r, 0, B_COUNT - 1);
 	c->seed = rng_next(&r);
 
@@ -458,15 +496,21 @@ static int reply_for(uint8_t *f)
 /* ------------------------------------------------------------------ */
 /* The gadget                                                           */
 
+/* in a gadget process: its pipe to the orchestrator, for its last words */
+static int die_fd = -1;
+
 static void die(const char *fmt, ...)
 {
+	char msg[300];
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("cnid-hostile: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "cnid-hostile: %s\n", msg);
+	/* 'E' + the reason: the orchestrator fails the case with it */
+	if (die_fd >= 0)
+		dprintf(die_fd, "E%s\n", msg);
 	exit(2);
 }
 
@@ -839,11 +883,12 @@ static void handle_control(struct gadget *g, const struct usb_ctrlrequest *r)
 		switch (r->wValue >> 8) {
 		case USB_DT_DEVICE:
 			ep0_send(g, &dev_desc, sizeof(dev_desc), wl);
+			notify(g, 'D');
 			return;
 		case USB_DT_CONFIG:
 			ep0_send(g, g->cfg, g->cfg_served, wl);
-			if (wl > USB_DT_CONFIG_SIZE)
-				notify(g, 'G');
+			/* 'g' any read of it (the core's first is 9 bytes), 'G' a full one */
+			notify(g, wl > USB_DT_CONFIG_SIZE ? 'G' : 'g');
 			return;
 		case USB_DT_STRING: {
 			unsigned int idx = r->wValue & 0xff, i;
@@ -919,6 +964,7 @@ static void gadget_run(const struct hcase *c, const char *udc, int notify_fd)
 		die("out of memory");
 	g->c = c;
 	g->notify = notify_fd;
+	die_fd = notify_fd;
 	g->rng.s = c->seed;
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->cond, NULL);
@@ -934,6 +980,8 @@ static void gadget_run(const struct hcase *c, const char *udc, int notify_fd)
 		 dot ? (int)(dot - udc) : (int)strlen(udc), udc);
 	snprintf((char *)init.device_name, sizeof(init.device_name), "%s", udc);
 	init.speed = USB_SPEED_FULL;
+	if (c->faults & F_INIT_FAIL)
+		init.speed = 0x7f;	/* planted: raw_gadget refuses an unknown speed */
 	if (ioctl(g->fd, USB_RAW_IOCTL_INIT, &init) < 0)
 		die("USB_RAW_IOCTL_INIT %s: %s", udc, strerror(errno));
 	if (ioctl(g->fd, USB_RAW_IOCTL_RUN, 0) < 0)
@@ -1382,15 +1430,18 @@ static int read_line(int fd, char *buf, size_t sz, int ms)
 	return (int)n;
 }
 
-/* wait for a child up to ms; SIGKILL it after; returns true if it exited in time */
-static bool reap(pid_t pid, int ms)
+/*
+ * Wait for a child up to ms; SIGKILL it after.  Returns 1 if it exited in
+ * time, 0 if it needed SIGKILL, -1 if it could not be reaped.
+ */
+static int reap(pid_t pid, int ms)
 {
 	long long end = now_ms() + ms;
 	int st;
 
 	while (now_ms() < end) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
-			return true;
+			return 1;
 		msleep(20);
 	}
 	kill(pid, SIGKILL);
@@ -1398,10 +1449,10 @@ static bool reap(pid_t pid, int ms)
 	end = now_ms() + 2000;
 	while (now_ms() < end) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
-			return false;
+			return 0;
 		msleep(20);
 	}
-	return false;
+	return -1;
 }
 
 /* the driver's timeout_ms parameter: ms > 0 sets it, -1 restores the original */
@@ -1423,20 +1474,150 @@ static void set_timeout_param(int ms)
 	close(fd);
 }
 
+/*
+ * What became of a case's device, from the gadget's side (which requests
+ * the host made) and from sysfs.  Only O_REFUSED and O_BOUND mean the driver
+ * saw it; O_CORE_CONFIG and O_CORE_NOINTF mean the USB core refused it.
+ */
+enum outcome {
+	O_DIED,		/* the gadget process died (e.g. USB_RAW_IOCTL_INIT failed) */
+	O_SILENT,	/* the host never asked for the configuration */
+	O_NODEV,	/* configured, yet no USB device in sysfs */
+	O_CORE_CONFIG,	/* the core read the configuration, never set it */
+	O_CORE_NOINTF,	/* configured, but the core made no interface 0 of it */
+	O_REFUSED,	/* interface 0 exists, the driver did not bind */
+	O_BOUND,	/* the driver bound */
+	O_COUNT
+};
+static const char *const outcome_name[] = {
+	"gadget died", "not enumerated", "no device", "core rejected config", "no interface",
+	"refused", "bound",
+};
+static unsigned int outcomes[O_COUNT];
+
+struct observed {
+	enum outcome o;
+	bool bound_ok;		/* O_BOUND: the node existed and the client/unplug checks passed */
+	int driver_lines, driver_loud;	/* kernel messages from the driver; at warning level or above */
+	const char *first_driver;	/* the first of them */
+	const char *last_words;	/* O_DIED: what the gadget said, if anything */
+};
+
+/*
+ * The verdict on one case's outcome (the client's and the kernel log's
+ * checks come before).  Returns true for PASS; else why says what failed.
+ * A case must reach the driver unless the table says the USB core refuses
+ * it (named_case.core) or it is random (any layout, so the core may refuse
+ * it: the outcome shows the core read its configuration); a device that
+ * never enumerated, or whose gadget died, never passes.
+ */
+static bool judge(const struct hcase *c, const struct observed *ob, bool nodrv, char *why, size_t wsz)
+{
+	bool refused_ok = ob->driver_lines == 1 && ob->driver_loud == 1;
+
+	switch (ob->o) {
+	case O_DIED:
+		snprintf(why, wsz, "the gadget died%s%s", ob->last_words ? ": " : " (no last words)",
+			 ob->last_words ? ob->last_words : "");
+		return false;
+	case O_SILENT:
+		snprintf(why, wsz, "not enumerated: the host never read the configuration");
+		return false;
+	case O_NODEV:
+		snprintf(why, wsz, "configured, yet no USB device %04x:%04x in sysfs", VID, PID);
+		return false;
+	case O_CORE_CONFIG:
+	case O_CORE_NOINTF:
+		if (c->core || c->random)
+			return true;
+		snprintf(why, wsz, "the USB core refused it (%s); the case table says the driver must see it",
+			 outcome_name[ob->o]);
+		return false;
+	default:
+		break;
+	}
+	if (c->core) {
+		snprintf(why, wsz, "the case table says the USB core refuses it (%s), yet the driver saw it (%s)",
+			 c->core, outcome_name[ob->o]);
+		return false;
+	}
+	if (nodrv) {
+		if (ob->o == O_BOUND || ob->driver_lines) {
+			snprintf(why, wsz, "--no-driver, yet %s", ob->o == O_BOUND ? "bound" : ob->first_driver);
+			return false;
+		}
+		return true;
+	}
+	if (ob->o == O_BOUND) {
+		if (c->expect == EXP_REFUSE) {
+			snprintf(why, wsz, "bound to a device it cannot drive");
+			return false;
+		}
+		return ob->bound_ok;
+	}
+	/* O_REFUSED */
+	if (c->expect == EXP_BIND || c->expect == EXP_OK) {
+		snprintf(why, wsz, "did not bind");
+		return false;
+	}
+	if (!ob->driver_lines)
+		snprintf(why, wsz, "not bound and no kernel message from %s", driver);
+	else if (ob->driver_lines > 1)
+		snprintf(why, wsz, "refused with %d messages (want one), first: %s", ob->driver_lines,
+			 ob->first_driver);
+	else if (ob->driver_loud != 1)
+		snprintf(why, wsz, "refusal message below warning level: %s", ob->first_driver);
+	return refused_ok;
+}
+
+/* every case plugs its device in and unplugs it: the summary checks the count */
+static bool summary_ok(unsigned int ncases, unsigned int nunplugs, char *why, size_t wsz)
+{
+	if (nunplugs == ncases)
+		return true;
+	snprintf(why, wsz, "%u unplug cycles for %u cases: %u case(s) never plugged in or never unplugged",
+		 nunplugs, ncases, ncases > nunplugs ? ncases - nunplugs : nunplugs - ncases);
+	return false;
+}
+
+/* a device a faulty case left plugged in (F_KEEP_PLUGGED): pull it, uncounted */
+static pid_t leftover_gadget = -1;
+
+static void pull_leftover(void)
+{
+	char dev[300];
+	long long end;
+
+	if (leftover_gadget <= 0)
+		return;
+	kill(leftover_gadget, SIGTERM);
+	reap(leftover_gadget, 5000);
+	leftover_gadget = -1;
+	end = now_ms() + 10000;
+	do {
+		find_device(dev, sizeof(dev));
+	} while (dev[0] && now_ms() < end && (msleep(50), 1));
+}
+
 static bool run_case(const struct hcase *c, const char *udc)
 {
 	int np[2], cp[2], rp[2];
 	pid_t gpid, cpid = -1, upid = -1;
-	char dev[300], intf[320], node[300], line[320], why[400] = "";
+	char dev[300] = "", intf[320], node[300], line[320], why[400] = "", last_words[300] = "";
 	struct kwin k;
+	struct observed ob = { .o = O_SILENT };
 	char ev;
-	bool configured = false, got_config = false, bound = false, pass = true;
+	bool configured = false, asked_dev = false, asked_cfg = false, died = false, bound = false;
+	bool seen_dev = false;
+	bool pass = true;
 	int st = -1;
-	long long t0 = now_ms(), end;
+	long long t0 = now_ms(), end, cfg_end = 0;
 
+	pull_leftover();
 	kwin_open(&k);
 	kmsg_mark("cnid-hostile: case %s start (%s)\n", c->name, c->desc);
-	printf("# case %s [%s]: %s\n", c->name, expect_name[c->expect], c->desc);
+	printf("# case %s [%s%s]: %s\n", c->name, expect_name[c->expect], c->core ? ", core refuses" : "",
+	       c->desc);
 	fflush(stdout);
 
 	if (pipe(np) < 0)
@@ -1449,20 +1630,41 @@ static bool run_case(const struct hcase *c, const char *udc)
 	}
 	close(np[1]);
 
-	/* enumeration: 'R' running, 'G' config fetched, 'C' configured */
+	/*
+	 * Enumeration, from the gadget: 'R' running, 'D' device descriptor
+	 * read, 'g'/'G' configuration read (9 bytes / whole), 'C' configured,
+	 * 'E' + its last words when it dies; EOF when it exits.
+	 */
 	end = now_ms() + 15000;
-	while (!configured && now_ms() < end) {
+	while (!configured && !died) {
+		long long lim = cfg_end && cfg_end < end ? cfg_end : end, left = lim - now_ms();
 		struct pollfd p = { .fd = np[0], .events = POLLIN };
-		int ms = got_config ? 3000 : (int)(end - now_ms());
 
-		if (poll(&p, 1, ms) <= 0)
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			break;
-		if (read(np[0], &ev, 1) != 1)
-			break;	/* the gadget died */
-		if (ev == 'G')
-			got_config = true;
-		else if (ev == 'C')
+		if (read(np[0], &ev, 1) != 1) {
+			died = true;	/* EOF: the gadget exited */
+			break;
+		}
+		switch (ev) {
+		case 'D':
+			asked_dev = true;
+			break;
+		case 'g':
+		case 'G':
+			asked_cfg = true;
+			cfg_end = now_ms() + 5000;	/* SET_CONFIGURATION follows, or never comes */
+			break;
+		case 'C':
 			configured = true;
+			break;
+		case 'E':
+			read_line(np[0], last_words, sizeof(last_words), 1000);
+			died = true;
+			break;
+		default:
+			break;
+		}
 	}
 
 	if (configured) {
@@ -1472,6 +1674,7 @@ static bool run_case(const struct hcase *c, const char *udc)
 			find_device(dev, sizeof(dev));
 			kwin_poll(&k);
 			st = dev[0] ? intf_state(dev, intf, sizeof(intf)) : -1;
+			seen_dev |= dev[0] != 0;
 			/*
 			 * The driver core links the driver before it calls probe
 			 * and unlinks it when probe fails: bound means the link
@@ -1524,7 +1727,7 @@ static bool run_case(const struct hcase *c, const char *udc)
 			close(cp[0]);
 			if (c->expect == EXP_OK)
 				set_timeout_param(-1);
-			if (!reap(cpid, 3000) && strncmp(line, "fail", 4))
+			if (reap(cpid, 3000) != 1 && strncmp(line, "fail", 4))
 				snprintf(line, sizeof(line), "fail client did not exit");
 			if (strncmp(line, "ok", 2)) {
 				snprintf(why, sizeof(why), "%s", line + 5);
@@ -1532,7 +1735,7 @@ static bool run_case(const struct hcase *c, const char *udc)
 			}
 		}
 		/* unplug while a read blocks */
-		if (pass && pipe(cp) == 0 && pipe(rp) == 0) {
+		if (pass && !(c->faults & F_KEEP_PLUGGED) && pipe(cp) == 0 && pipe(rp) == 0) {
 			upid = fork();
 			if (upid == 0) {
 				close(cp[0]);
@@ -1553,12 +1756,42 @@ static bool run_case(const struct hcase *c, const char *udc)
 		}
 	}
 
-	/* unplug: closing /dev/raw-gadget unbinds the gadget */
-	kill(gpid, SIGTERM);
-	if (!reap(gpid, 5000) && configured)
-		fprintf(stderr, "cnid-hostile: gadget of %s needed SIGKILL\n", c->name);
-	close(np[0]);
-	if (configured) {
+	/* a gadget that exited by itself died, whatever it got to */
+	if (!died && waitpid(gpid, NULL, WNOHANG) == gpid) {
+		struct pollfd p = { .fd = np[0], .events = POLLIN };
+
+		while (poll(&p, 1, 0) == 1 && read(np[0], &ev, 1) == 1)
+			if (ev == 'E') {
+				read_line(np[0], last_words, sizeof(last_words), 1000);
+				break;
+			}
+		died = true;
+		gpid = -1;	/* reaped */
+	}
+
+	if (c->faults & F_KEEP_PLUGGED) {
+		/* planted: no unplug (the next case pulls the device, uncounted) */
+		printf("# planted fault: case %s is not unplugged\n", c->name);
+		leftover_gadget = gpid;
+	} else {
+		/* unplug: closing /dev/raw-gadget unbinds the gadget */
+		bool gone = gpid < 0;
+
+		if (gpid > 0) {
+			kill(gpid, SIGTERM);
+			switch (reap(gpid, 5000)) {
+			case 1:
+				gone = true;
+				break;
+			case 0:
+				gone = true;
+				fprintf(stderr, "cnid-hostile: gadget of %s needed SIGKILL\n", c->name);
+				break;
+			default:
+				fprintf(stderr, "cnid-hostile: gadget of %s cannot be reaped\n", c->name);
+				break;
+			}
+		}
 		end = now_ms() + 10000;
 		do {
 			find_device(dev, sizeof(dev));
@@ -1567,13 +1800,16 @@ static bool run_case(const struct hcase *c, const char *udc)
 			snprintf(why, sizeof(why), "device %s still present 10 s after unplug", dev);
 			pass = false;
 		}
-		unplugs++;
+		/* one cycle: the host saw the device, and it is gone */
+		if ((asked_dev || asked_cfg || configured) && gone && !dev[0])
+			unplugs++;
 	}
+	close(np[0]);
 	if (upid > 0) {
 		if (read_line(cp[0], line, sizeof(line), hard_ms + 5000) < 0)
 			snprintf(line, sizeof(line), "fail blocked read never returned after unplug");
 		close(cp[0]);
-		if (!reap(upid, 3000) && strncmp(line, "fail", 4))
+		if (reap(upid, 3000) != 1 && strncmp(line, "fail", 4))
 			snprintf(line, sizeof(line), "fail blocked reader did not exit");
 		if (!strncmp(line, "fail", 4) && pass) {
 			snprintf(why, sizeof(why), "unplug: %s", line + 5);
@@ -1586,51 +1822,41 @@ static bool run_case(const struct hcase *c, const char *udc)
 	kwin_poll(&k);
 
 	/* verdict */
+	if (died)
+		ob.o = O_DIED;
+	else if (!configured)
+		ob.o = asked_cfg ? O_CORE_CONFIG : O_SILENT;
+	else if (bound)
+		ob.o = O_BOUND;
+	else if (st == 0)
+		ob.o = O_REFUSED;
+	else
+		ob.o = seen_dev ? O_CORE_NOINTF : O_NODEV;
+	ob.bound_ok = pass;
+	ob.driver_lines = k.driver_lines;
+	ob.driver_loud = k.driver_loud;
+	ob.first_driver = k.first_driver;
+	ob.last_words = last_words[0] ? last_words : NULL;
+	outcomes[ob.o]++;
+	if (ob.o == O_DIED && pass)
+		pass = false;	/* whatever else failed, say that it died */
 	if (pass && k.splat[0]) {
 		snprintf(why, sizeof(why), "kernel report: %s", k.splat);
 		pass = false;
 	}
-	if (pass && no_driver && (bound || k.driver_lines)) {
-		snprintf(why, sizeof(why), "--no-driver, yet %s", bound ? "bound" : k.first_driver);
-		pass = false;
-	}
-	if (pass && !no_driver) {
-		bool refused_ok = !bound && (st != 0 || (k.driver_lines == 1 && k.driver_loud == 1));
-
-		if (!bound && st == 0 && k.driver_lines == 0)
-			snprintf(why, sizeof(why), "not bound and no kernel message from %s", driver);
-		else if (!bound && st == 0 && k.driver_lines > 1)
-			snprintf(why, sizeof(why), "refused with %d messages (want one), first: %s",
-				 k.driver_lines, k.first_driver);
-		else if (!bound && st == 0 && k.driver_loud != 1)
-			snprintf(why, sizeof(why), "refusal message below warning level: %s", k.first_driver);
-		switch (c->expect) {
-		case EXP_REFUSE:
-			if (bound)
-				snprintf(why, sizeof(why), "bound to a device it cannot drive");
-			pass = !bound && refused_ok;
-			break;
-		case EXP_BIND:
-		case EXP_OK:
-			if (!bound && !why[0])
-				snprintf(why, sizeof(why), "%s", !configured ? "never configured" :
-					 st < 0 ? "no interface" : "did not bind");
-			pass = bound;
-			break;
-		case EXP_ANY:
-			pass = bound || refused_ok;
-			break;
-		}
-	}
+	if (ob.o == O_DIED || pass)
+		pass = judge(c, &ob, no_driver, why, sizeof(why));
 	printf("TEST deep.hostile.%s %s%s%s  # %s, %lld ms\n", c->name, pass ? "PASS" : "FAIL",
-	       pass ? "" : " ", pass ? "" : why,
-	       bound ? "bound" : configured ? (st < 0 ? "no interface" : "refused") :
-	       got_config ? "core rejected config" : "not enumerated",
-	       now_ms() - t0);
+	       pass ? "" : " ", pass ? "" : why, outcome_name[ob.o], now_ms() - t0);
 	fflush(stdout);
 	kmsg_mark("cnid-hostile: case %s end %s\n", c->name, pass ? "pass" : "FAIL");
 	if (k.fd >= 0)
 		close(k.fd);
+	if (c->faults & F_DRIVER_GONE) {
+		printf("# planted fault: %s unloaded after case %s\n", driver, c->name);
+		if (syscall(SYS_delete_module, driver, O_NONBLOCK) < 0)
+			fprintf(stderr, "cnid-hostile: cannot unload %s: %s\n", driver, strerror(errno));
+	}
 	return pass;
 }
 
@@ -1642,6 +1868,102 @@ static const struct named_case *find_named(const char *name)
 		if (!strcmp(named[i].name, name))
 			return &named[i];
 	return NULL;
+}
+
+/*
+ * The run's cases, in order: ok-single first (the driver works), the named
+ * cases asked for (all, none or a,b,...; ok-single is not repeated), the
+ * random ones, and ok-single again as ok-single.last (the driver still works
+ * after everything).  Returns a malloc'd array of *n cases, or NULL with
+ * *n = 0 when a name is unknown (in *bad).
+ */
+static struct hcase *build_plan(const char *cases, unsigned int nrandom, unsigned int first,
+				uint64_t seed, unsigned int *n, const char **bad)
+{
+	static char badname[64];
+	const struct named_case *ok = find_named("ok-single");
+	struct hcase *plan = calloc(N_NAMED + nrandom + 2, sizeof(*plan));
+	char list[1024], *tok, *save = NULL;
+	unsigned int i, k = 0;
+
+	*n = 0;
+	*bad = NULL;
+	if (!plan || !ok)
+		return NULL;
+	case_from_named(&plan[k++], ok, seed);
+	snprintf(list, sizeof(list), "%s", cases);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+
+		if (!strcmp(tok, "none"))
+			continue;
+		for (i = 0; i < N_NAMED; i++) {
+			if (strcmp(tok, "all") && strcmp(tok, named[i].name))
+				continue;
+			found = true;
+			if (&named[i] != ok && k < N_NAMED + 1)
+				case_from_named(&plan[k++], &named[i], seed);
+		}
+		if (!found) {
+			snprintf(badname, sizeof(badname), "%s", tok);
+			*bad = badname;
+			free(plan);
+			return NULL;
+		}
+	}
+	for (i = first; i < first + nrandom; i++)
+		case_random(&plan[k++], seed, i);
+	case_from_named(&plan[k], ok, seed);
+	snprintf(plan[k].name, sizeof(plan[k].name), "ok-single.last");
+	k++;
+	*n = k;
+	return plan;
+}
+
+/*
+ * --fault KIND:CASE[,KIND:CASE...]: test-only faults planted in the harness
+ * (tests/deep/faults.sh proves the judges catch them).  Returns 0, or -1
+ * with a message in err when a kind or a case is unknown.
+ */
+static int plant_faults(struct hcase *plan, unsigned int n, const char *spec, char *err, size_t esz)
+{
+	static const struct { const char *kind; unsigned int bit; } kinds[] = {
+		{ "init-fail", F_INIT_FAIL }, { "keep-plugged", F_KEEP_PLUGGED },
+		{ "driver-gone", F_DRIVER_GONE },
+	};
+	char list[512], *tok, *save = NULL;
+	unsigned int i, j;
+
+	snprintf(list, sizeof(list), "%s", spec);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *name = strchr(tok, ':');
+		unsigned int bit = 0;
+		bool found = false;
+
+		if (!name) {
+			snprintf(err, esz, "--fault %s: want KIND:CASE", tok);
+			return -1;
+		}
+		*name++ = 0;
+		for (j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
+			if (!strcmp(tok, kinds[j].kind))
+				bit = kinds[j].bit;
+		if (!bit) {
+			snprintf(err, esz, "--fault: unknown kind %s (init-fail, keep-plugged, driver-gone)", tok);
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if (!strcmp(plan[i].name, name)) {
+				plan[i].faults |= bit;
+				found = true;
+			}
+		if (!found) {
+			/* a fault on a case not in the run would prove nothing */
+			snprintf(err, esz, "--fault %s:%s: no case %s in this run", tok, name, name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Host-only checks of the tables and generators (make deep-selftest). */
@@ -1703,6 +2025,108 @@ static int selftest(void)
 	case_random(&a, 1, 0);
 	case_random(&b, 1, 1);
 	T(memcmp(&a.lay, &b.lay, sizeof(a.lay)) || a.beh != b.beh, "indexes 0 and 1 give the same case");
+
+	/*
+	 * The verdict (judge()): a case that never reached the driver passes
+	 * only where the case table says the USB core refuses it, or for a
+	 * random layout the core was seen to refuse.  Each row is a planted
+	 * outcome; the old harness passed the first four.
+	 */
+	{
+		static const struct {
+			const char *name;	/* named case, or "random" */
+			enum outcome o;
+			int lines, loud;
+			bool nodrv, want;
+		} rows[] = {
+			{ "no-endpoints", O_DIED, 0, 0, false, false },	/* USB_RAW_IOCTL_INIT failed */
+			{ "maxp-8", O_SILENT, 0, 0, false, false },
+			{ "only-in", O_CORE_NOINTF, 0, 0, false, false },	/* not marked core */
+			{ "two-in", O_CORE_CONFIG, 0, 0, false, false },
+			{ "random", O_DIED, 0, 0, false, false },
+			{ "random", O_SILENT, 0, 0, false, false },
+			{ "random", O_NODEV, 0, 0, false, false },
+			{ "random", O_CORE_CONFIG, 0, 0, false, true },
+			{ "random", O_CORE_NOINTF, 0, 0, false, true },
+			{ "random", O_REFUSED, 1, 1, false, true },
+			{ "random", O_REFUSED, 2, 2, false, false },
+			{ "random", O_BOUND, 0, 0, false, true },
+			{ "total-lies-tiny", O_CORE_NOINTF, 0, 0, false, true },
+			{ "total-lies-tiny", O_CORE_CONFIG, 0, 0, false, true },
+			{ "total-lies-tiny", O_REFUSED, 1, 1, false, false },
+			{ "total-lies-tiny", O_BOUND, 0, 0, false, false },
+			{ "total-lies-tiny", O_DIED, 0, 0, false, false },
+			{ "only-in", O_REFUSED, 1, 1, false, true },
+			{ "only-in", O_REFUSED, 0, 0, false, false },
+			{ "only-in", O_REFUSED, 2, 1, false, false },
+			{ "only-in", O_REFUSED, 1, 0, false, false },
+			{ "only-in", O_BOUND, 0, 0, false, false },
+			{ "stall-in", O_BOUND, 0, 0, false, true },
+			{ "stall-in", O_REFUSED, 1, 1, false, false },
+			{ "ok-single", O_REFUSED, 1, 1, false, false },
+			{ "ok-single", O_CORE_NOINTF, 0, 0, false, false },
+			{ "maxp-8", O_REFUSED, 1, 1, false, true },
+			{ "maxp-8", O_BOUND, 0, 0, false, true },
+			{ "maxp-8", O_CORE_NOINTF, 0, 0, false, false },
+			{ "ok-single", O_REFUSED, 0, 0, true, true },	/* --no-driver */
+			{ "ok-single", O_DIED, 0, 0, true, false },
+			{ "ok-single", O_SILENT, 0, 0, true, false },
+			{ "ok-single", O_REFUSED, 1, 1, true, false },
+		};
+		char why[400];
+		unsigned int r;
+
+		for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+			struct observed ob = { .o = rows[r].o, .bound_ok = true, .driver_lines = rows[r].lines,
+					       .driver_loud = rows[r].loud, .first_driver = "cnid 1-1:1.0: x",
+					       .last_words = rows[r].o == O_DIED ? "USB_RAW_IOCTL_INIT: x" : NULL };
+			bool got;
+
+			if (!strcmp(rows[r].name, "random"))
+				case_random(&a, 7, r);
+			else
+				case_from_named(&a, find_named(rows[r].name), 7);
+			why[0] = 0;
+			got = judge(&a, &ob, rows[r].nodrv, why, sizeof(why));
+			T(got == rows[r].want, "judge row %u (%s, %s%s): %s, want %s (%s)", r, rows[r].name,
+			  outcome_name[rows[r].o], rows[r].nodrv ? ", no driver" : "", got ? "PASS" : "FAIL",
+			  rows[r].want ? "PASS" : "FAIL", why);
+			T(got || why[0], "judge row %u: FAIL without a reason", r);
+		}
+		T(!summary_ok(5, 4, why, sizeof(why)) && strstr(why, "4 unplug cycles for 5 cases"),
+		  "summary accepts 4 unplugs for 5 cases");
+		T(!summary_ok(5, 0, why, sizeof(why)), "summary accepts 0 unplugs for 5 cases");
+		T(summary_ok(5, 5, why, sizeof(why)), "summary rejects 5 unplugs for 5 cases");
+	}
+	/* which named cases the USB core refuses: each says why */
+	for (i = 0; i < (int)N_NAMED; i++)
+		T(!named[i].core || (named[i].core[0] && named[i].expect != EXP_BIND && named[i].expect != EXP_OK),
+		  "%s: a core refusal needs a reason and a refuse/any expectation", named[i].name);
+	/* the plan: ok-single first and last, faults land on their case */
+	{
+		unsigned int np;
+		const char *badname;
+		char err[200];
+		struct hcase *plan = build_plan("all", 3, 0, 1, &np, &badname);
+
+		T(plan && np == N_NAMED + 3 + 1, "plan for all + 3 random: %u cases", np);
+		T(plan && !strcmp(plan[0].name, "ok-single") && !strcmp(plan[np - 1].name, "ok-single.last") &&
+		  plan[np - 1].expect == EXP_OK, "plan does not begin with ok-single and end with ok-single.last");
+		T(plan && plant_faults(plan, np, "init-fail:only-in,keep-plugged:random-2", err, sizeof(err)) == 0 &&
+		  plan[3].faults == F_INIT_FAIL && plan[np - 2].faults == F_KEEP_PLUGGED,
+		  "faults not planted where asked");
+		T(plan && plant_faults(plan, np, "init-fail:no-such-case", err, sizeof(err)) < 0,
+		  "a fault on a case not in the run is accepted");
+		T(plan && plant_faults(plan, np, "explode:only-in", err, sizeof(err)) < 0, "an unknown fault is accepted");
+		free(plan);
+		plan = build_plan("babble,ok-single", 0, 0, 1, &np, &badname);
+		T(plan && np == 3 && !strcmp(plan[0].name, "ok-single") && !strcmp(plan[1].name, "babble") &&
+		  !strcmp(plan[2].name, "ok-single.last"), "plan for babble,ok-single is wrong");
+		free(plan);
+		plan = build_plan("nonesuch", 0, 0, 1, &np, &badname);
+		T(!plan && badname && !strcmp(badname, "nonesuch"), "an unknown case name is accepted");
+		free(plan);
+	}
 	printf("deep-selftest: %d checks, %d failed (%zu named cases)\n", checks, bad, N_NAMED);
 	return bad ? 1 : 0;
 #undef T
@@ -1716,17 +2140,20 @@ static void usage(void)
 		"       cnid-hostile run [--udc UDC] [--cases all|none|a,b] [--random N] [--seed S]\n"
 		"                        [--first-index I] [--tx N] [--xfer-ms MS] [--ok-ms MS] [--driver NAME]\n"
 		"                        [--no-driver] [--hard-ms MS] [--errnos E1,E2]\n"
+		"                        [--fault init-fail|keep-plugged|driver-gone:CASE,...]\n"
 		);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *udc = "dummy_udc.0", *cases = "all", *cmd, *one = NULL;
+	const char *udc = "dummy_udc.0", *cases = "all", *cmd, *one = NULL, *faults = NULL, *badname;
 	uint64_t seed = 0;
-	bool have_seed = false;
+	bool have_seed = false, sum_ok;
 	unsigned int nrandom = 0, first = 0, index = 0, i;
 	unsigned int ncases = 0, npass = 0;
+	struct hcase *plan;
+	char err[200], why[200];
 	int a;
 
 	if (argc < 2)
@@ -1768,6 +2195,8 @@ int main(int argc, char **argv)
 			hard_ms = atoi(v);
 		else if (!strcmp(o, "--errnos"))
 			snprintf(allowed_errnos, sizeof(allowed_errnos), "%s", v);
+		else if (!strcmp(o, "--fault"))
+			faults = v;
 		else
 			usage();
 	}
@@ -1784,7 +2213,9 @@ int main(int argc, char **argv)
 		return selftest();
 	if (!strcmp(cmd, "list")) {
 		for (i = 0; i < N_NAMED; i++)
-			printf("%-18s %-6s %s\n", named[i].name, expect_name[named[i].expect], named[i].desc);
+			printf("%-18s %-6s %s%s%s%s\n", named[i].name, expect_name[named[i].expect], named[i].desc,
+			       named[i].core ? " [the USB core refuses it: " : "", named[i].core ? named[i].core : "",
+			       named[i].core ? "]" : "");
 		return 0;
 	}
 	if (!strcmp(cmd, "gadget")) {
@@ -1814,32 +2245,26 @@ int main(int argc, char **argv)
 	printf("# replay a random case: cnid-hostile run --cases none --random 1 --seed %" PRIu64
 	       " --first-index I\n", seed);
 
-	if (strcmp(cases, "none")) {
-		char list[1024], *tok, *save = NULL;
-
-		snprintf(list, sizeof(list), "%s", cases);
-		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			for (i = 0; i < N_NAMED; i++) {
-				struct hcase c;
-
-				if (strcmp(tok, "all") && strcmp(tok, named[i].name))
-					continue;
-				case_from_named(&c, &named[i], seed);
-				ncases++;
-				npass += run_case(&c, udc);
-			}
-		}
-	}
-	for (i = first; i < first + nrandom; i++) {
-		struct hcase c;
-
-		case_random(&c, seed, i);
-		ncases++;
-		npass += run_case(&c, udc);
-	}
+	plan = build_plan(cases, nrandom, first, seed, &ncases, &badname);
+	if (!plan)
+		die("no case %s (see `cnid-hostile list`)", badname ? badname : "(out of memory)");
+	if (faults && plant_faults(plan, ncases, faults, err, sizeof(err)) < 0)
+		die("%s", err);
+	if (faults)
+		printf("# cnid-hostile: PLANTED FAULTS %s: this run must fail\n", faults);
+	for (i = 0; i < ncases; i++)
+		npass += run_case(&plan[i], udc);
+	pull_leftover();
+	free(plan);
+	sum_ok = summary_ok(ncases, unplugs, why, sizeof(why));
 	printf("# cnid-hostile: %u/%u cases passed, %u unplug cycles (%u during a blocked read), seed %" PRIu64 "\n",
 	       npass, ncases, unplugs, hard_unplugs, seed);
-	printf("HOSTILE-SUMMARY cases=%u passed=%u unplugs=%u blocked-read-unplugs=%u seed=%" PRIu64 "\n",
-	       ncases, npass, unplugs, hard_unplugs, seed);
-	return npass == ncases ? 0 : 1;
+	printf("TEST deep.hostile.summary %s%s%s  # %u cases, %u unplug cycles\n", sum_ok ? "PASS" : "FAIL",
+	       sum_ok ? "" : " ", sum_ok ? "" : why, ncases, unplugs);
+	printf("HOSTILE-SUMMARY cases=%u passed=%u unplugs=%u blocked-read-unplugs=%u bound=%u refused=%u "
+	       "core-refused=%u never-reached=%u seed=%" PRIu64 "\n",
+	       ncases, npass, unplugs, hard_unplugs, outcomes[O_BOUND], outcomes[O_REFUSED],
+	       outcomes[O_CORE_CONFIG] + outcomes[O_CORE_NOINTF],
+	       outcomes[O_DIED] + outcomes[O_SILENT] + outcomes[O_NODEV], seed);
+	return npass == ncases && sum_ok ? 0 : 1;
 }

@@ -26,11 +26,30 @@ caps=$(cnid_as_user sh -c 'sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status'
 cnid_check rig.unprivileged-no-caps [ "$caps" = 0000000000000000 ]
 
 # --- modules, configfs, UDCs --------------------------------------------
+# what every scenario needs, and every module the kernel's conf asks for
+# (KMODS, passed by run.sh as cnidvm_kmods=a,b,...)
+kmods=$(sed -n 's/.*cnidvm_kmods=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',-' ' _')
 missing=
-for m in usbcore udc_core dummy_hcd configfs libcomposite usb_f_fs; do
+for m in usbcore udc_core dummy_hcd configfs libcomposite usb_f_fs $kmods; do
 	[ -d "/sys/module/$m" ] || missing="$missing $m"
 done
 if [ -z "$missing" ]; then cnid_pass rig.modules; else cnid_fail rig.modules "missing:$missing"; fi
+# The deep tier's debug kernel (cnid_deep=1, tests/deep/kernel.conf): its
+# scenarios need raw_gadget, kmemleak and lockdep, and a missing one fails.
+if grep -qw 'cnid_deep=1' /proc/cmdline; then
+	if [ -c /dev/raw-gadget ]; then cnid_pass rig.deep.raw-gadget; else
+		cnid_fail rig.deep.raw-gadget "no /dev/raw-gadget (raw_gadget not loaded?)"; fi
+	# kmemleak refuses every command once it is off (kmemleak=off, or out of memory)
+	if echo scan=off 2>/dev/null >/sys/kernel/debug/kmemleak; then cnid_pass rig.deep.kmemleak; else
+		cnid_fail rig.deep.kmemleak "kmemleak missing or off ($(dmesg | grep -m1 'kmemleak:'))"; fi
+	if grep -q 'debug_locks: *1$' /proc/lockdep_stats 2>/dev/null &&
+		[ "$(cat /proc/sys/kernel/prove_locking 2>/dev/null)" = 1 ]; then
+		cnid_pass rig.deep.lockdep
+	else
+		cnid_fail rig.deep.lockdep "lockdep missing or off: $(grep debug_locks /proc/lockdep_stats 2>&1)," \
+			"prove_locking=$(cat /proc/sys/kernel/prove_locking 2>&1)"
+	fi
+fi
 cnid_check rig.cnid-not-loaded sh -c '! grep -q "^cnid " /proc/modules'
 cnid_check rig.full-speed-param [ "$(cat /sys/module/dummy_hcd/parameters/is_high_speed)" = N ]
 cnid_check rig.configfs [ -d /sys/kernel/config/usb_gadget ]
