@@ -369,9 +369,12 @@ run_kernel() {
 	rm -f "$run/initrd.cpio" "$run/overlay.cpio" "$run/vmlinux" "$run/cnid.ko"
 	rm -rf "$work/last"
 	mv -T "$run" "$work/last" 2>/dev/null || { rm -rf "$work/last"; mv -T "$run" "$work/last"; }
-	# for the latency gate at the end: this run's results, and whether this
-	# kernel counts (release kernels, KDEFAULT=1; not the debug kernel)
-	echo "$KVER ${KDEFAULT:-1} $work/last/results.log" >"$COUNTS/$KNAME.results"
+	# for the latency gate at the end: this run's results (a copy: another
+	# run of the rig may replace last/ meanwhile), and whether this kernel
+	# counts (release kernels, KDEFAULT=1; not the debug kernel)
+	cp "$work/last/results.log" "$COUNTS/$KNAME.results.log" 2>/dev/null ||
+		: >"$COUNTS/$KNAME.results.log"
+	echo "$KVER ${KDEFAULT:-1} $COUNTS/$KNAME.results.log" >"$COUNTS/$KNAME.results"
 	"$VMDIR/verdict.sh" --label "vm $KVER" --wall "$wall" --boot "$MODE/$ACCEL" \
 		--counts "$COUNTS/$KNAME" "$work/last/console.log" "$work/last/results.log"
 }
