@@ -14,7 +14,7 @@ DEBUG ?= 0
 PREFIX ?= /usr/local
 
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
-	-Ihelper/lib -I$(BUILD)/gen -Ikmod/uapi
+	-Ihelper/lib -I$(BUILD)/gen
 ifeq ($(DEBUG),1)
 CFLAGS_OPT := -O0 -g
 else

@@ -28,7 +28,7 @@
 
 #include <valgrind/callgrind.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 static const struct {
 	const char *type;

@@ -25,6 +25,15 @@ $(CNID_CLI_SAN): $(CLI_OBJS_SAN) $(LIBCNID_SAN)
 
 ALL_TARGETS += $(CNID_CLI)
 
+.PHONY: install-cli uninstall-cli
+install: install-cli
+uninstall: uninstall-cli
+install-cli: $(CNID_CLI)
+	install -d '$(DESTDIR)$(BINDIR)'
+	install -m 0755 $(CNID_CLI) '$(DESTDIR)$(BINDIR)/cnid'
+uninstall-cli:
+	rm -f '$(DESTDIR)$(BINDIR)/cnid'
+
 # Sample cards: readable descriptions -> reply frames.  A description with
 # fingerprints is encoded as a reply to read-with-fingerprint (30 10).
 SAMPLE_CARDS := $(sort $(wildcard tests/cards/*.card))

@@ -18,7 +18,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
-#include "cnid.h"
+#include "cnid-private.h"
 
 #define LABEL_WIDTH 24
 #define LONG_TERM_ZH "\xe9\x95\xbf\xe6\x9c\x9f" /* 长期, as written on the card */

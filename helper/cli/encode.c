@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cnid.h"
+#include "cnid-private.h"
 
 #define DESC_MAX (64 * 1024)
 

@@ -121,6 +121,8 @@ const char *cnid_card_type_name(enum cnid_card_type t)
 
 int cnid_card_type_from_name(const char *name)
 {
+	if (!name)
+		return -EINVAL;
 	for (int t = 0; t < _CNID_CARD_TYPE_MAX; t++)
 		if (strcmp(name, types[t].name) == 0)
 			return t;
@@ -130,6 +132,16 @@ int cnid_card_type_from_name(const char *name)
 const char *cnid_field_name(enum cnid_field f)
 {
 	return (unsigned)f < _CNID_F_MAX ? field_names[f] : "unknown";
+}
+
+int cnid_field_from_name(const char *name)
+{
+	if (!name)
+		return -EINVAL;
+	for (int f = 0; f < _CNID_F_MAX; f++)
+		if (strcmp(name, field_names[f]) == 0)
+			return f;
+	return -EINVAL;
 }
 
 static enum cnid_card_type type_from_unit(uint16_t unit)
@@ -182,7 +194,8 @@ int cnid_card_decode(const uint8_t *block, size_t len, struct cnid_card *ret)
 
 	if (len != CNID_TEXT_LEN)
 		return -EINVAL;
-	memcpy(ret->raw, block, CNID_TEXT_LEN);
+	if (block != ret->raw) /* decoding a card's own raw block again is fine */
+		memmove(ret->raw, block, CNID_TEXT_LEN);
 	ret->type_unit = (uint16_t)(block[TYPE_OFFSET] | block[TYPE_OFFSET + 1] << 8);
 	ret->type = type_from_unit(ret->type_unit);
 	ret->bad_text = 0;
@@ -218,6 +231,9 @@ int cnid_card_encode(const struct cnid_card *card, uint8_t block[CNID_TEXT_LEN])
 
 		if (!l->units)
 			continue;
+		/* a caller-filled field need not end in a NUL: never read past it */
+		if (strnlen(card->field[f], CNID_FIELD_MAX) == CNID_FIELD_MAX)
+			return -EINVAL;
 		r = cnid_utf8_to_utf16le(card->field[f], units, (size_t)l->units + l->units2);
 		if (r < 0)
 			return r;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 #define REPLY_VARIABLE (-1)
 
@@ -265,6 +265,9 @@ int cnid_decode_read(const struct cnid_response *r, bool with_fp, struct cnid_re
 	}
 	if (sum != r->data_len)
 		return -EBADMSG;
+	/* a fingerprint part holds 0, 1 or 2 whole templates (card-data.md) */
+	if (len[2] != 0 && len[2] != CNID_FP_TEMPLATE_LEN && len[2] != CNID_FP_MAX_LEN)
+		return -EBADMSG;
 	part = r->data + hdr;
 	ret->text = part;
 	ret->text_len = len[0];
@@ -313,13 +316,12 @@ int cnid_read_encode(const uint8_t *text, size_t text_len, const uint8_t *photo,
 /* ------------------------------------------------------------------ */
 
 #define FP_MAGIC 'C'
-#define FP_HEADER_LEN 7
 
 int cnid_fp_header_decode(const uint8_t *tmpl, size_t len, struct cnid_fp_header *ret)
 {
 	if (!tmpl || !len)
 		return -ENOENT;
-	if (len < FP_HEADER_LEN || tmpl[0] != FP_MAGIC)
+	if (len < CNID_FP_HEADER_LEN || tmpl[0] != FP_MAGIC)
 		return -EBADMSG;
 	ret->magic = tmpl[0];
 	ret->algorithm_version = tmpl[1];
@@ -329,6 +331,17 @@ int cnid_fp_header_decode(const uint8_t *tmpl, size_t len, struct cnid_fp_header
 	ret->finger = tmpl[5];
 	ret->quality = tmpl[6];
 	return 0;
+}
+
+void cnid_fp_header_encode(const struct cnid_fp_header *h, uint8_t out[CNID_FP_HEADER_LEN])
+{
+	out[0] = FP_MAGIC;
+	out[1] = h->algorithm_version;
+	out[2] = h->device_code;
+	out[3] = h->developer_code;
+	out[4] = h->enrolment;
+	out[5] = h->finger;
+	out[6] = h->quality;
 }
 
 struct code_name {

@@ -9,6 +9,7 @@
  * photo is pseudo-random bytes, not a WLT image; the fingerprint templates
  * have a well-formed header and pseudo-random minutiae.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,15 +142,24 @@ static void normalise(struct desc_parse *p)
 		strcpy(p->value[CNID_F_VALID_UNTIL], CNID_LONG_TERM);
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
+/* Decimal, or hexadecimal with 0x when hex_ok (finger codes); never octal:
+ * a leading zero is a decimal zero ("010" is ten). */
+static int parse_uint(const char *s, unsigned long max, bool hex_ok, unsigned long *ret)
 {
+	int base = 10;
 	char *end;
 	unsigned long v;
 
-	if (!cnid_is_digit(s[0]))
+	if (hex_ok && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+		if (!isxdigit((unsigned char)s[0]))
+			return -EINVAL;
+	} else if (!cnid_is_digit(s[0])) {
 		return -EINVAL;
+	}
 	errno = 0;
-	v = strtoul(s, &end, 0);        /* 0x0B works for finger codes */
+	v = strtoul(s, &end, base);
 	if (errno || *end || v > max)
 		return -EINVAL;
 	*ret = v;
@@ -312,7 +322,7 @@ static int fp_key(struct desc_parse *p, int key, unsigned long max, unsigned lon
 		}
 		return -EINVAL;
 	}
-	return parse_uint(p->value[key], max, ret);
+	return parse_uint(p->value[key], max, max == 0xff, ret);
 }
 
 static int build_media(struct desc_parse *p, struct cnid_card_desc *d)
@@ -328,7 +338,7 @@ static int build_media(struct desc_parse *p, struct cnid_card_desc *d)
 		p->error_line = p->line[K_PHOTO_SEED];
 		if (strcmp(p->value[K_PHOTO_SEED], "none") == 0)
 			d->has_photo = false;
-		else if (parse_uint(p->value[K_PHOTO_SEED], UINT32_MAX, &seed) < 0)
+		else if (parse_uint(p->value[K_PHOTO_SEED], UINT32_MAX, false, &seed) < 0)
 			return -EINVAL;
 	}
 	if (d->has_photo)
@@ -336,7 +346,7 @@ static int build_media(struct desc_parse *p, struct cnid_card_desc *d)
 
 	if (p->line[K_FINGERPRINTS]) {
 		p->error_line = p->line[K_FINGERPRINTS];
-		if (parse_uint(p->value[K_FINGERPRINTS], 2, &n_fp) < 0)
+		if (parse_uint(p->value[K_FINGERPRINTS], 2, false, &n_fp) < 0)
 			return -EINVAL;
 	}
 	d->n_fingerprints = (unsigned)n_fp;
@@ -353,13 +363,14 @@ static int build_media(struct desc_parse *p, struct cnid_card_desc *d)
 		if (i >= d->n_fingerprints)
 			continue;
 		synth_bytes(seed * 2 + 1 + i, t, CNID_FP_TEMPLATE_LEN);
-		t[0] = 'C';
-		t[1] = 0x01;            /* algorithm version */
-		t[2] = 0x01;            /* capture device code */
-		t[3] = 0x01;            /* developer code */
-		t[4] = 0x01;            /* enrolment: ok */
-		t[5] = (uint8_t)finger;
-		t[6] = (uint8_t)quality;
+		cnid_fp_header_encode(&(struct cnid_fp_header){
+					      .algorithm_version = 0x01,
+					      .device_code = 0x01,
+					      .developer_code = 0x01,
+					      .enrolment = 0x01, /* ok */
+					      .finger = (uint8_t)finger,
+					      .quality = (uint8_t)quality,
+				      }, t);
 	}
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 const uint8_t cnid_preamble[CNID_PREAMBLE_LEN] = { 0xAA, 0xAA, 0xAA, 0x96, 0x69 };
 

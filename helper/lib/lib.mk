@@ -1,8 +1,23 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # libcnid: every helper/lib/*.c plus the generated country table.
-#   $(LIBCNID)      normal build (-O2), linked by the CLI, daemon, emulator, bench
+#   $(LIBCNID_SO)   libcnid.so.0: the public API of helper/lib/cnid/cnid.h
+#                   only (-fvisibility=hidden + version script libcnid.sym),
+#                   what `make install` installs with libcnid.pc
+#   $(LIBCNID)      the same objects as a static archive, linked by the CLI,
+#                   emulator, tests and bench (which may use cnid-private.h)
 #   $(LIBCNID_SAN)  ASan+UBSan build, linked by the unit tests
 #   $(LIBCNID_FUZZ) clang build with fuzzer instrumentation
+#
+#   make install / uninstall   PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR,
+#                              INCLUDEDIR, PKGCONFIGDIR
+#   make check-abi        the exported symbols are exactly the header's
+#                         CNID_EXPORT functions, and abidiff finds no change
+#                         against the committed baseline helper/lib/libcnid.abi
+#   make check-abi-canary planted breaks (a symbol dropped, a struct member
+#                         changed) must fail that comparison
+#   make abi-baseline     rewrite the baseline (an intended, compatible change)
+#   make check-install    install into a DESTDIR, build tests/lib/consumer.c
+#                         outside the tree with pkg-config alone, run it
 
 # iso-codes and python3 generate the country table; clang, its runtime and
 # llvm build the fuzzing variant (tests/fuzz).
@@ -10,6 +25,7 @@ DEPS_BUILD += python3 iso-codes
 DEPS_CHECK += clang libclang-rt-14-dev llvm
 
 LIB_SRCS := $(wildcard helper/lib/*.c)
+LIB_HDRS := helper/lib/cnid/cnid.h helper/lib/cnid-private.h helper/lib/card-internal.h
 LIB_GEN := $(BUILD)/gen/countries.c
 LIBCNID := $(BUILD)/libcnid.a
 LIBCNID_SAN := $(BUILD)/san/libcnid.a
@@ -26,14 +42,19 @@ $(LIB_GEN): tools/gen-countries.py $(ISO_JSON)
 	@mkdir -p $(dir $@)
 	python3 tools/gen-countries.py $(ISO_JSON) $(ISO_ZH_MO) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: %.c helper/lib/cnid.h
+# The library's own objects serve both the archive and the shared object.
+LIB_CFLAGS := -fPIC -fvisibility=hidden -DCNID_BUILDING_LIBRARY
+$(BUILD)/obj/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+$(BUILD)/obj/helper/lib/%.o: helper/lib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) -c -o $@ $<
 $(BUILD)/obj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) -c -o $@ $<
 
-$(BUILD)/san/obj/%.o: %.c helper/lib/cnid.h
+$(BUILD)/san/obj/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O1 $(SAN_FLAGS) -c -o $@ $<
 $(BUILD)/san/obj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
@@ -44,7 +65,7 @@ $(BUILD)/san/obj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 # report that only logs lets the run pass).
 FUZZ_CFLAGS := $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-$(BUILD)/fuzz/obj/%.o: %.c helper/lib/cnid.h
+$(BUILD)/fuzz/obj/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -c -o $@ $<
 $(BUILD)/fuzz/obj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
@@ -58,4 +79,84 @@ $(LIBCNID_SAN): $(LIB_OBJS_SAN)
 $(LIBCNID_FUZZ): $(LIB_OBJS_FUZZ)
 	$(AR) rcs $@ $^
 
-ALL_TARGETS += $(LIBCNID)
+LIBCNID_SO_NAME := libcnid.so.0
+LIBCNID_SO := $(BUILD)/$(LIBCNID_SO_NAME)
+LIBCNID_SYM := helper/lib/libcnid.sym
+LIBCNID_PC := $(BUILD)/libcnid.pc
+
+$(LIBCNID_SO): $(LIB_OBJS) $(LIBCNID_SYM)
+	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,$(LIBCNID_SO_NAME) \
+		-Wl,--version-script=$(LIBCNID_SYM) -Wl,--no-undefined -Wl,-z,relro,-z,now \
+		-o $@ $(LIB_OBJS)
+	ln -sf $(LIBCNID_SO_NAME) $(BUILD)/libcnid.so
+
+ALL_TARGETS += $(LIBCNID) $(LIBCNID_SO) $(LIBCNID_PC)
+
+# ---- install ----------------------------------------------------------
+
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CNID_VERSION := $(shell sed -n 's/^\#define CNID_VERSION "\(.*\)"/\1/p' helper/lib/cnid/cnid.h)
+
+$(LIBCNID_PC): helper/lib/libcnid.pc.in helper/lib/cnid/cnid.h
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(CNID_VERSION)|' $< > $@
+
+# The pc file records PREFIX: rebuild it when PREFIX/LIBDIR/INCLUDEDIR change.
+$(BUILD)/.install-dirs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
+$(LIBCNID_PC): $(BUILD)/.install-dirs
+.PHONY: FORCE uninstall
+FORCE:
+
+# Each fragment adds its install-*/uninstall-* targets to install/uninstall.
+.PHONY: install-lib uninstall-lib
+install: install-lib
+uninstall: uninstall-lib
+install-lib: $(LIBCNID_SO) $(LIBCNID) $(LIBCNID_PC)
+	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)/cnid' '$(DESTDIR)$(PKGCONFIGDIR)'
+	install -m 0755 $(LIBCNID_SO) '$(DESTDIR)$(LIBDIR)/$(LIBCNID_SO_NAME)'
+	ln -sf $(LIBCNID_SO_NAME) '$(DESTDIR)$(LIBDIR)/libcnid.so'
+	install -m 0644 $(LIBCNID) '$(DESTDIR)$(LIBDIR)/libcnid.a'
+	install -m 0644 helper/lib/cnid/cnid.h '$(DESTDIR)$(INCLUDEDIR)/cnid/cnid.h'
+	install -m 0644 $(LIBCNID_PC) '$(DESTDIR)$(PKGCONFIGDIR)/libcnid.pc'
+
+uninstall-lib:
+	rm -f '$(DESTDIR)$(LIBDIR)/$(LIBCNID_SO_NAME)' '$(DESTDIR)$(LIBDIR)/libcnid.so' \
+		'$(DESTDIR)$(LIBDIR)/libcnid.a' '$(DESTDIR)$(INCLUDEDIR)/cnid/cnid.h' \
+		'$(DESTDIR)$(PKGCONFIGDIR)/libcnid.pc'
+	-rmdir '$(DESTDIR)$(INCLUDEDIR)/cnid' 2>/dev/null
+
+# ---- ABI and install checks ---------------------------------------------
+
+DEPS_CHECK += abigail-tools
+LIBCNID_ABI := helper/lib/libcnid.abi
+LIBCNID_ABI_SUPPR := helper/lib/libcnid.abignore
+
+.PHONY: check-abi check-abi-canary abi-baseline check-install
+check-abi: $(LIBCNID_SO)
+	@tools/check-abi.sh check $(LIBCNID_SO) helper/lib/cnid/cnid.h $(LIBCNID_ABI) $(LIBCNID_ABI_SUPPR)
+
+abi-baseline: $(LIBCNID_SO)
+	@tools/check-abi.sh baseline $(LIBCNID_SO) helper/lib/cnid/cnid.h $(LIBCNID_ABI) $(LIBCNID_ABI_SUPPR)
+
+# Planted breaks, built in $(BUILD)/abi-canary: each must make check-abi.sh fail.
+check-abi-canary: $(LIB_OBJS) $(LIBCNID_SYM)
+	@BUILD='$(BUILD)' CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL) $(LIB_CFLAGS)' \
+		tools/check-abi.sh canary '$(LIB_OBJS)' helper/lib/cnid/cnid.h $(LIBCNID_ABI) $(LIBCNID_ABI_SUPPR)
+
+CHECK_INSTALL_DESTDIR := $(BUILD)/destdir
+check-install: $(LIBCNID_SO) $(LIBCNID_PC)
+	@rm -rf $(CHECK_INSTALL_DESTDIR)
+	@$(MAKE) --no-print-directory -s install DESTDIR=$(abspath $(CHECK_INSTALL_DESTDIR)) >/dev/null
+	@tests/lib/check-install.sh $(abspath $(CHECK_INSTALL_DESTDIR)) '$(PREFIX)' '$(LIBDIR)' '$(CC)'
+	@$(MAKE) --no-print-directory -s uninstall DESTDIR=$(abspath $(CHECK_INSTALL_DESTDIR))
+	@left=$$(find $(CHECK_INSTALL_DESTDIR) -type f -o -type l); \
+		[ -z "$$left" ] || { echo "check-install: uninstall left: $$left" >&2; exit 1; }
+	@echo "check-install: install, pkg-config build outside the tree, run, uninstall: ok"
+
+CHECK_TARGETS += check-abi check-abi-canary check-install

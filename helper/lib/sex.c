@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 static const struct cnid_sex sexes[] = {
 	{ "0", "unknown", "未知" },

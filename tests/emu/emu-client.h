@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 /*
  * Send one control command (printf-style) and read the one-line reply into

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 #define EMU_RXQ_MAX 65536
 #define EMU_TX_MAX (CNID_FRAME_MAX + 4096)

@@ -7,7 +7,7 @@
 #   check-emu            host tests over a pseudo-terminal (no kernel needed)
 
 EMU_SRCS := tests/emu/emu.c tests/emu/sam.c tests/emu/ctl.c tests/emu/pty.c tests/emu/ffs.c
-EMU_HDRS := tests/emu/emu.h helper/lib/cnid.h
+EMU_HDRS := tests/emu/emu.h $(LIB_HDRS)
 CNID_EMU := $(BUILD)/cnid-emu
 CNID_EMU_SAN := $(BUILD)/san/cnid-emu
 CNID_EMU_STATIC := $(BUILD)/static/cnid-emu

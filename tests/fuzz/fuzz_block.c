@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 static void block(const uint8_t *data, size_t size)
 {

@@ -50,7 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 #include "rx.h"
 
 #define GARBAGE_LIMIT (2 * CNID_WIRE_FRAME_MAX)

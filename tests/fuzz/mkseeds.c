@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 static const char *outdir;
 

@@ -45,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 #include "secret-scan.h"
 #include "uapi/cnid.h"
 

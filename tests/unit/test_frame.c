@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

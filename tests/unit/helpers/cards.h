@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cnid.h"
+#include "cnid-private.h"
 
 /* Valid, consistent, unexpired (against t_today) synthetic cards. */
 extern const char t_desc_resident[];
