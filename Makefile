@@ -38,6 +38,7 @@ DEPS_CHECK :=
 
 include helper/lib/lib.mk
 include helper/cli/cli.mk
+include helper/python/python.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk

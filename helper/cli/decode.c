@@ -271,8 +271,7 @@ static void json_field(json_object *o, const struct cnid_card *card, enum cnid_f
 	case CNID_F_NATION: {
 		const struct cnid_nation *n = cnid_nation_lookup(s);
 
-		if (!s[0])
-			break; /* blank on most permits: the key does not apply */
+		/* blank on most permits: "" and null, the key an error may name */
 		add_str(o, cnid_field_name(f), s); /* "nation_code" */
 		add_str(o, "nation", n ? n->name_zh : NULL);
 		break;
@@ -286,7 +285,9 @@ static void json_field(json_object *o, const struct cnid_card *card, enum cnid_f
 		break;
 	}
 	case CNID_F_LINK:
-		break; /* shown as previous_number, derived by validation */
+		/* as on the card ("" if none); previous_number is derived from it */
+		add_str(o, cnid_field_name(f), s);
+		break;
 	default:
 		add_str(o, cnid_field_name(f),
 			is_date_field(f) ? format_date(s, "long-term", date) : s);

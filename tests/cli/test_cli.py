@@ -33,14 +33,17 @@ COMMON_TAIL = {"photo", "valid", "expired", "errors", "warnings"}
 KEYS = {
     "resident": {"type", "name", "sex", "sex_code", "nation_code", "nation", "birth_date",
                  "address", "number", "issuer", "valid_from", "valid_until"},
-    "hkmotw_permit": {"type", "name", "sex", "sex_code", "birth_date", "address", "number",
+    # nation_code is blank on permits: "" with nation null, but present (review item 3)
+    "hkmotw_permit": {"type", "name", "sex", "sex_code", "nation_code", "nation", "birth_date",
+                      "address", "number",
                       "issuer", "valid_from", "valid_until", "permit_number", "issue_count"},
     "foreign_permanent_2017": {"type", "name", "name_en", "sex", "sex_code", "birth_date",
                                "number", "issuer", "valid_from", "valid_until", "nationality",
                                "nationality_name_en", "nationality_name_zh", "card_version"},
     "foreign_permanent_2023": {"type", "name", "name_en", "sex", "sex_code", "birth_date",
                                "number", "valid_from", "valid_until", "nationality",
-                               "nationality_name_en", "nationality_name_zh", "renewal_count"},
+                               "nationality_name_en", "nationality_name_zh", "renewal_count",
+                               "link"},
     "unknown": {"type", "raw"},
 }
 
