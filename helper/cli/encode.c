@@ -8,11 +8,12 @@
  * 256-byte text block (--block).  Binary goes to stdout, never to a terminal.
  * This is how the sample cards and the tests build their inputs.
  *
- * The library describes only the four known card types.  To build the
- * "unknown type" cards that decode must report without guessing, encode
- * also takes "type = unknown" with "type_char = C" (one character that is
- * not a known type): the result is a blank block carrying C as its type
- * character; the other keys (photo_seed, fingerprints, ...) apply as usual.
+ * The "unknown type" cards that decode must report without guessing are
+ * described as "type = unknown" with "type_char = C" (the library's
+ * cnid_card_desc_parse()): a blank block carrying C as its type character.
+ *
+ * A description error names the line, the key and the reason:
+ * "cnid encode: card.txt:3: shoe_size: unknown key".
  */
 
 #include <errno.h>
@@ -31,12 +32,6 @@ struct encode_opts {
 };
 
 #define GO_ON (-1)
-
-/* An unknown-type description, rewritten so the library can parse the rest. */
-struct unknown_type {
-	bool is_unknown;
-	uint16_t unit;
-};
 
 static int usage(FILE *f)
 {
@@ -60,7 +55,7 @@ static int parse_args(int argc, char **argv, struct encode_opts *o)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			o->fingerprint = true;
@@ -104,146 +99,37 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Value of `key = value` on the line at p (p..end), or NULL. */
-static const char *line_value(const char *p, const char *end, const char *key, size_t *ret_len)
-{
-	size_t klen = strlen(key);
-
-	p += strspn(p, " \t");
-	if ((size_t)(end - p) <= klen || strncmp(p, key, klen) != 0)
-		return NULL;
-	p += klen;
-	p += strspn(p, " \t");
-	if (p >= end || *p != '=')
-		return NULL;
-	p++;
-	p += strspn(p, " \t");
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		end--;
-	*ret_len = (size_t)(end - p);
-	return p;
-}
-
 /*
- * "type = unknown": comment out the type and type_char lines so that the
- * library parses the rest as a permit (whose fields stay blank), and keep
- * the type character.  On error, *ret_line and *ret_why say what is wrong.
+ * The key of line `line` (1-based) of text into buf ("" if the line has no
+ * '='), for messages: "stdin:3: shoe_size: unknown key".
  */
-static int take_unknown_type(char *text, struct unknown_type *u, unsigned *ret_line,
-			     const char **ret_why)
+static const char *line_key(const char *text, unsigned line, char *buf, size_t size)
 {
-	char *type_line = NULL, *char_line = NULL;
-	unsigned lineno = 0, char_lineno = 0;
-	char value[8];
-	uint8_t unit[2];
-	size_t n;
+	const char *p = text, *end, *eq, *k;
 
-	for (char *p = text; *p;) {
-		char *end = strchrnul(p, '\n');
-		const char *v;
-
-		lineno++;
-		v = line_value(p, end, "type", &n);
-		if (v && n == 7 && strncmp(v, "unknown", 7) == 0)
-			type_line = p;
-		v = line_value(p, end, "type_char", &n);
-		if (v) {
-			char_line = p;
-			char_lineno = lineno;
-			if (n == 0 || n >= sizeof(value))
-				goto bad_char;
-			memcpy(value, v, n);
-			value[n] = '\0';
-			if (cnid_utf8_to_utf16le(value, unit, 1) < 0)
-				goto bad_char;
-			u->unit = (uint16_t)(unit[0] | unit[1] << 8);
-		}
-		p = *end ? end + 1 : end;
-	}
-	if (!type_line && char_line) {
-		*ret_line = char_lineno;
-		*ret_why = "type_char is only for type = unknown";
-		return -EINVAL;
-	}
-	if (type_line && !char_line) {
-		*ret_why = "type = unknown needs type_char = C (one character)";
-		return -EINVAL;
-	}
-	if (!type_line)
-		return 0;
-	u->is_unknown = true;
-	*char_line = '#';
-	*type_line = '#';
-	return 0;
-
-bad_char:
-	*ret_line = char_lineno;
-	*ret_why = "type_char must be one character";
-	return -EINVAL;
-}
-
-/*
- * A blank block whose type character is u->unit.  Where the type character
- * lives is the library's fact: find it as the one unit in which a blank
- * resident block and a blank permit block differ.
- */
-static int unknown_block(const struct unknown_type *u, uint8_t block[CNID_TEXT_LEN])
-{
-	struct cnid_card a, b;
-	uint8_t other[CNID_TEXT_LEN];
-	struct cnid_card check;
-	int r;
-
-	cnid_card_init(&a, CNID_CARD_RESIDENT);
-	cnid_card_init(&b, CNID_CARD_HKMOTW_PERMIT);
-	r = cnid_card_encode(&a, block);
-	if (r == 0)
-		r = cnid_card_encode(&b, other);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < CNID_TEXT_LEN; i += 2) {
-		if (block[i] == other[i] && block[i + 1] == other[i + 1])
-			continue;
-		block[i] = (uint8_t)u->unit;
-		block[i + 1] = (uint8_t)(u->unit >> 8);
-		/* refuse a character that is in fact a known type */
-		cnid_card_decode(block, CNID_TEXT_LEN, &check);
-		return check.type == CNID_CARD_UNKNOWN ? 0 : -EEXIST;
-	}
-	return -EINVAL;
-}
-
-static int build_unknown(const struct encode_opts *o, const struct unknown_type *u,
-			 const struct cnid_card_desc *d, uint8_t *out, size_t size)
-{
-	uint8_t block[CNID_TEXT_LEN], data[CNID_FRAME_MAX];
-	int r, n;
-
-	r = unknown_block(u, block);
-	if (r < 0)
-		return r;
-	if (o->block) {
-		if (size < CNID_TEXT_LEN)
-			return -ENOBUFS;
-		memcpy(out, block, CNID_TEXT_LEN);
-		return CNID_TEXT_LEN;
-	}
-	n = cnid_read_encode(block, sizeof(block), d->photo, d->has_photo ? CNID_PHOTO_LEN : 0,
-			     d->fp, (size_t)d->n_fingerprints * CNID_FP_TEMPLATE_LEN, o->fingerprint,
-			     data, sizeof(data));
-	if (n < 0)
-		return n;
-	return cnid_response_build(0x00, 0x00, CNID_SW3_OK, data, (size_t)n, out, size);
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	for (unsigned i = 1; i < line && *p; i++)
+		p = *strchrnul(p, '\n') ? strchrnul(p, '\n') + 1 : strchrnul(p, '\n');
+	end = strchrnul(p, '\n');
+	eq = memchr(p, '=', (size_t)(end - p));
+	buf[0] = '\0';
+	if (!eq)
+		return buf;
+	k = p + strspn(p, " \t");
+	while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
+		eq--;
+	if (eq > k)
+		snprintf(buf, size, "%.*s", (int)(eq - k), k);
+	return buf;
 }
 
 /* Build the requested bytes into out; length or -errno. */
-static int build(const struct encode_opts *o, const struct unknown_type *u,
-		 const struct cnid_card_desc *d, uint8_t *out, size_t size)
+static int build(const struct encode_opts *o, const struct cnid_card_desc *d, uint8_t *out,
+		 size_t size)
 {
 	int r;
 
-	if (u->is_unknown)
-		return build_unknown(o, u, d, out, size);
 	if (!o->block)
 		return cnid_card_desc_frame(d, o->fingerprint, out, size);
 	if (size < CNID_TEXT_LEN)
@@ -255,11 +141,11 @@ static int build(const struct encode_opts *o, const struct unknown_type *u,
 int cmd_encode(int argc, char **argv)
 {
 	struct encode_opts o = {};
-	struct unknown_type u = {};
-	static char text[DESC_MAX + sizeof("\ntype = hkmotw_permit\n")];
+	static char text[DESC_MAX + 1];
 	static struct cnid_card_desc d;
 	static uint8_t out[CNID_FRAME_MAX];
 	const char *name, *why = NULL;
+	char key[64];
 	unsigned line = 0;
 	size_t len = 0;
 	int r;
@@ -284,15 +170,11 @@ int cmd_encode(int argc, char **argv)
 		cli_error("encode", "%s: description holds a NUL byte", name);
 		return CLI_EXIT_FAILURE;
 	}
-	r = take_unknown_type(text, &u, &line, &why);
-	if (r == 0 && u.is_unknown)
-		strcat(text, "\ntype = hkmotw_permit\n");
-	if (r == 0)
-		r = cnid_card_desc_parse(text, &d, &line);
+	r = cnid_card_desc_parse_verbose(text, &d, &line, &why);
 	if (r < 0) {
-		if (!why)
-			why = strerror(-r);
-		if (line)
+		if (line && line_key(text, line, key, sizeof(key))[0])
+			cli_error("encode", "%s:%u: %s: %s", name, line, key, why);
+		else if (line)
 			cli_error("encode", "%s:%u: %s", name, line, why);
 		else
 			cli_error("encode", "%s: %s", name, why);
@@ -301,11 +183,9 @@ int cmd_encode(int argc, char **argv)
 	/* A reply to 30 01 carries no fingerprints, whatever the card holds. */
 	if (!o.fingerprint)
 		d.n_fingerprints = 0;
-	r = build(&o, &u, &d, out, sizeof(out));
+	r = build(&o, &d, out, sizeof(out));
 	if (r < 0) {
-		cli_error("encode", "%s: cannot encode the card: %s", name,
-			  r == -EEXIST ? "type_char is the character of a known card type"
-				       : strerror(-r));
+		cli_error("encode", "%s: cannot encode the card: %s", name, strerror(-r));
 		return CLI_EXIT_FAILURE;
 	}
 	r = write_all(STDOUT_FILENO, out, (size_t)r);

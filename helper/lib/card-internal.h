@@ -28,6 +28,9 @@ const struct cnid_field_loc *cnid_field_loc(enum cnid_card_type t, enum cnid_fie
 /* Total UTF-16 units a field holds on a card type, 0 if absent. */
 size_t cnid_field_units(enum cnid_card_type t, enum cnid_field f);
 
+/* The card type whose type character is unit; CNID_CARD_UNKNOWN if none. */
+enum cnid_card_type cnid_card_type_from_unit(uint16_t unit);
+
 /* Long-term validity as written on the card ("长期"). */
 #define CNID_LONG_TERM "\xe9\x95\xbf\xe6\x9c\x9f"
 

@@ -144,7 +144,7 @@ int cnid_field_from_name(const char *name)
 	return -EINVAL;
 }
 
-static enum cnid_card_type type_from_unit(uint16_t unit)
+enum cnid_card_type cnid_card_type_from_unit(uint16_t unit)
 {
 	for (int t = CNID_CARD_UNKNOWN + 1; t < _CNID_CARD_TYPE_MAX; t++)
 		if (types[t].unit == unit)
@@ -197,7 +197,7 @@ int cnid_card_decode(const uint8_t *block, size_t len, struct cnid_card *ret)
 	if (block != ret->raw) /* decoding a card's own raw block again is fine */
 		memmove(ret->raw, block, CNID_TEXT_LEN);
 	ret->type_unit = (uint16_t)(block[TYPE_OFFSET] | block[TYPE_OFFSET + 1] << 8);
-	ret->type = type_from_unit(ret->type_unit);
+	ret->type = cnid_card_type_from_unit(ret->type_unit);
 	ret->bad_text = 0;
 	row = layout[ret->type];
 	for (int f = 0; f < _CNID_F_MAX; f++) {
@@ -214,15 +214,21 @@ int cnid_card_encode(const struct cnid_card *card, uint8_t block[CNID_TEXT_LEN])
 {
 	uint8_t out[CNID_TEXT_LEN], units[2 * FIELD_UNITS_MAX];
 	const struct cnid_field_loc *row;
+	uint16_t unit;
 
-	if (!type_ok(card->type) || card->type == CNID_CARD_UNKNOWN)
+	if (!type_ok(card->type))
+		return -EINVAL;
+	/* an unknown type: a blank block carrying a character no type has */
+	if (card->type == CNID_CARD_UNKNOWN &&
+	    (!card->type_unit || cnid_card_type_from_unit(card->type_unit) != CNID_CARD_UNKNOWN))
 		return -EINVAL;
 	for (size_t i = 0; i < CNID_TEXT_LEN; i += 2) {
 		out[i] = ' ';
 		out[i + 1] = 0;
 	}
-	out[TYPE_OFFSET] = (uint8_t)types[card->type].unit;
-	out[TYPE_OFFSET + 1] = (uint8_t)(types[card->type].unit >> 8);
+	unit = card->type == CNID_CARD_UNKNOWN ? card->type_unit : types[card->type].unit;
+	out[TYPE_OFFSET] = (uint8_t)unit;
+	out[TYPE_OFFSET + 1] = (uint8_t)(unit >> 8);
 
 	row = layout[card->type];
 	for (int f = 0; f < _CNID_F_MAX; f++) {

@@ -29,6 +29,7 @@ enum desc_key {
 	K_PROVINCE,     /* number = auto, foreign: 2-digit province of the office */
 	K_CITY,         /* number = auto, 2017 foreign: 2-digit city */
 	K_SEQUENCE,     /* number = auto: sequence digits (3, or 1 on 2017) */
+	K_TYPE_CHAR,    /* type = unknown: the type character */
 	_K_MAX,
 };
 
@@ -44,6 +45,7 @@ static const char *const extra_keys[_K_MAX - _CNID_F_MAX] = {
 	[K_PROVINCE - _CNID_F_MAX]     = "province",
 	[K_CITY - _CNID_F_MAX]         = "city",
 	[K_SEQUENCE - _CNID_F_MAX]     = "sequence",
+	[K_TYPE_CHAR - _CNID_F_MAX]    = "type_char",
 };
 
 #define VALUE_MAX CNID_FIELD_MAX
@@ -52,7 +54,15 @@ struct desc_parse {
 	char value[_K_MAX][VALUE_MAX];
 	unsigned line[_K_MAX];          /* 0: key not given */
 	unsigned error_line;
+	const char *why;                /* reason of the error, for people */
 };
+
+/* Fail with a reason: the line is p->error_line. */
+static int fail(struct desc_parse *p, int err, const char *why)
+{
+	p->why = why;
+	return err;
+}
 
 static int key_lookup(const char *key, size_t len)
 {
@@ -77,6 +87,8 @@ static int split_lines(const char *text, struct desc_parse *p)
 {
 	unsigned lineno = 0;
 
+	if (strncmp(text, "\xef\xbb\xbf", 3) == 0)
+		text += 3;      /* a UTF-8 byte order mark, as some editors write */
 	for (const char *line = text; *line;) {
 		const char *end = strchrnul(line, '\n');
 		const char *k = line, *ke, *v, *ve;
@@ -89,20 +101,22 @@ static int split_lines(const char *text, struct desc_parse *p)
 			goto next;
 		ke = memchr(k, '=', (size_t)(end - k));
 		if (!ke)
-			return -EINVAL;
+			return fail(p, -EINVAL, "not a 'key = value' line");
 		v = ke + 1;
 		while (ke > k && is_space(ke[-1]))
 			ke--;
 		key = key_lookup(k, (size_t)(ke - k));
-		if (key < 0 || p->line[key])    /* unknown or repeated */
-			return -EINVAL;
+		if (key < 0)
+			return fail(p, -EINVAL, "unknown key");
+		if (p->line[key])
+			return fail(p, -EINVAL, "key given twice");
 		while (v < end && is_space(*v))
 			v++;
 		ve = end;
 		while (ve > v && is_space(ve[-1]))
 			ve--;
 		if ((size_t)(ve - v) >= VALUE_MAX)
-			return -EMSGSIZE;
+			return fail(p, -EMSGSIZE, "value too long");
 		memcpy(p->value[key], v, (size_t)(ve - v));
 		p->value[key][ve - v] = '\0';
 		p->line[key] = lineno;
@@ -181,7 +195,8 @@ static int digits_key(struct desc_parse *p, int key, size_t n, const char *def, 
 	}
 	if (!digits_n(p->value[key], n)) {
 		p->error_line = p->line[key];
-		return -EINVAL;
+		return fail(p, -EINVAL, n == 1 ? "not 1 digit" : n == 2 ? "not 2 digits"
+					: n == 3 ? "not 3 digits" : "not 6 digits");
 	}
 	*ret = p->value[key];
 	return 0;
@@ -219,8 +234,8 @@ static int auto_number(struct desc_parse *p, struct cnid_card *card)
 	int r;
 
 	p->error_line = p->line[CNID_F_NUMBER];
-	if (cnid_date_parse8(birth, &date) < 0)
-		return -EINVAL;         /* the number embeds the birth date */
+	if (cnid_date_parse8(birth, &date) < 0)  /* the number embeds the birth date */
+		return fail(p, -EINVAL, "number = auto needs a real birth_date");
 	r = digits_key(p, K_SEQUENCE, is2017 ? 1 : 3, default_sequence(card, is2017), &seq);
 	if (r < 0)
 		return r;
@@ -245,7 +260,7 @@ static int auto_number(struct desc_parse *p, struct cnid_card *card)
 			return r;
 		if (!country) {
 			p->error_line = p->line[CNID_F_NATIONALITY] ?: p->line[CNID_F_NUMBER];
-			return -EINVAL;
+			return fail(p, -EINVAL, "number = auto needs a known nationality");
 		}
 		n[0] = '9';
 		memcpy(n + 1, province, 2);
@@ -265,7 +280,7 @@ static int auto_number(struct desc_parse *p, struct cnid_card *card)
 			return r;
 		if (!is_upper3(nat)) {
 			p->error_line = p->line[CNID_F_NATIONALITY] ?: p->line[CNID_F_NUMBER];
-			return -EINVAL;
+			return fail(p, -EINVAL, "number = auto needs a 3-letter nationality");
 		}
 		memcpy(n, nat, 3);
 		memcpy(n + 3, province, 2);
@@ -310,7 +325,7 @@ static int fp_key(struct desc_parse *p, int key, unsigned long max, unsigned lon
 	}
 	p->error_line = p->line[key];
 	if (index >= n_fp)              /* describes a template that is not there */
-		return -EINVAL;
+		return fail(p, -EINVAL, "no such fingerprint (see fingerprints)");
 	if (max == 0xff && !cnid_is_digit(p->value[key][0])) {
 		/* a finger by name, e.g. right_index */
 		for (unsigned code = 0; code <= 0xff; code++) {
@@ -320,9 +335,12 @@ static int fp_key(struct desc_parse *p, int key, unsigned long max, unsigned lon
 				return 0;
 			}
 		}
-		return -EINVAL;
+		return fail(p, -EINVAL, "not a finger name or code");
 	}
-	return parse_uint(p->value[key], max, max == 0xff, ret);
+	if (parse_uint(p->value[key], max, max == 0xff, ret) < 0)
+		return fail(p, -EINVAL, max == 0xff ? "not a finger name or code"
+						   : "not a number from 0 to 100");
+	return 0;
 }
 
 static int build_media(struct desc_parse *p, struct cnid_card_desc *d)
@@ -339,7 +357,7 @@ static int build_media(struct desc_parse *p, struct cnid_card_desc *d)
 		if (strcmp(p->value[K_PHOTO_SEED], "none") == 0)
 			d->has_photo = false;
 		else if (parse_uint(p->value[K_PHOTO_SEED], UINT32_MAX, false, &seed) < 0)
-			return -EINVAL;
+			return fail(p, -EINVAL, "not a decimal number or none");
 	}
 	if (d->has_photo)
 		synth_bytes(seed, d->photo, CNID_PHOTO_LEN);
@@ -347,7 +365,7 @@ static int build_media(struct desc_parse *p, struct cnid_card_desc *d)
 	if (p->line[K_FINGERPRINTS]) {
 		p->error_line = p->line[K_FINGERPRINTS];
 		if (parse_uint(p->value[K_FINGERPRINTS], 2, false, &n_fp) < 0)
-			return -EINVAL;
+			return fail(p, -EINVAL, "not 0, 1 or 2");
 	}
 	d->n_fingerprints = (unsigned)n_fp;
 	for (unsigned i = 0; i < 2; i++) {
@@ -375,15 +393,49 @@ static int build_media(struct desc_parse *p, struct cnid_card_desc *d)
 	return 0;
 }
 
+/* type = unknown with type_char = C: a blank block carrying C, which must
+ * not be the character of a known type; no card field applies. */
+static int unknown_card(struct desc_parse *p, struct cnid_card *card)
+{
+	uint8_t unit[2];
+	uint16_t u;
+
+	for (int k = 0; k < _K_MAX; k++) {
+		if ((k < _CNID_F_MAX || k == K_REGION || k == K_PROVINCE || k == K_CITY ||
+		     k == K_SEQUENCE) && p->line[k]) {
+			p->error_line = p->line[k];
+			return fail(p, -EINVAL, "type = unknown has no fields");
+		}
+	}
+	if (!p->line[K_TYPE_CHAR])
+		return fail(p, -EINVAL, "unknown needs type_char = C (one character)");
+	p->error_line = p->line[K_TYPE_CHAR];
+	if (!p->value[K_TYPE_CHAR][0] || cnid_utf8_to_utf16le(p->value[K_TYPE_CHAR], unit, 1) < 0)
+		return fail(p, -EINVAL, "not one character");
+	u = (uint16_t)(unit[0] | unit[1] << 8);
+	if (cnid_card_type_from_unit(u) != CNID_CARD_UNKNOWN)
+		return fail(p, -EINVAL, "the character of a known card type");
+	cnid_card_init(card, CNID_CARD_UNKNOWN);
+	card->type_unit = u;
+	return 0;
+}
+
 static int build_card(struct desc_parse *p, struct cnid_card *card)
 {
 	bool auto_num = false;
 	int type;
 
 	p->error_line = p->line[K_TYPE];
-	type = p->line[K_TYPE] ? cnid_card_type_from_name(p->value[K_TYPE]) : -EINVAL;
-	if (type <= CNID_CARD_UNKNOWN)
-		return -EINVAL;
+	if (!p->line[K_TYPE])
+		return fail(p, -EINVAL, "no type (type = resident, ...)");
+	type = cnid_card_type_from_name(p->value[K_TYPE]);
+	if (type < 0)
+		return fail(p, -EINVAL, "not a card type");
+	if (type == CNID_CARD_UNKNOWN)
+		return unknown_card(p, card);
+	p->error_line = p->line[K_TYPE_CHAR];
+	if (p->line[K_TYPE_CHAR])
+		return fail(p, -EINVAL, "only for type = unknown");
 	cnid_card_init(card, type);
 
 	for (int f = 0; f < _CNID_F_MAX; f++) {
@@ -394,30 +446,37 @@ static int build_card(struct desc_parse *p, struct cnid_card *card)
 			continue;
 		p->error_line = p->line[f];
 		if (!card->present[f])
-			return -EINVAL;         /* no such field on this card type */
+			return fail(p, -EINVAL, "no such field on this card type");
 		if (f == CNID_F_NUMBER && strcmp(p->value[f], "auto") == 0) {
 			auto_num = true;
 			continue;
 		}
 		r = cnid_utf8_to_utf16le(p->value[f], units, cnid_field_units(type, f));
 		if (r < 0)
-			return r;
+			return fail(p, r, r == -EMSGSIZE ? "value does not fit the field"
+							 : "not valid UTF-8");
 		strcpy(card->field[f], p->value[f]);
 	}
 	/* keys that only make sense for some card types */
 	p->error_line = p->line[K_REGION];
 	if (p->line[K_REGION] && type != CNID_CARD_RESIDENT && type != CNID_CARD_HKMOTW_PERMIT)
-		return -EINVAL;
+		return fail(p, -EINVAL, "only for resident and permit numbers");
 	p->error_line = p->line[K_PROVINCE];
 	if (p->line[K_PROVINCE] && type != CNID_CARD_FOREIGN_2017 && type != CNID_CARD_FOREIGN_2023)
-		return -EINVAL;
+		return fail(p, -EINVAL, "only for foreign card numbers");
 	p->error_line = p->line[K_CITY];
 	if (p->line[K_CITY] && type != CNID_CARD_FOREIGN_2017)
-		return -EINVAL;
+		return fail(p, -EINVAL, "only for 2017 foreign card numbers");
 	return auto_num ? auto_number(p, card) : 0;
 }
 
 int cnid_card_desc_parse(const char *text, struct cnid_card_desc *ret, unsigned *ret_line)
+{
+	return cnid_card_desc_parse_verbose(text, ret, ret_line, NULL);
+}
+
+int cnid_card_desc_parse_verbose(const char *text, struct cnid_card_desc *ret, unsigned *ret_line,
+				 const char **ret_reason)
 {
 	struct desc_parse *p;
 	struct cnid_card_desc *d;
@@ -441,6 +500,8 @@ int cnid_card_desc_parse(const char *text, struct cnid_card_desc *ret, unsigned 
 out:
 	if (ret_line)
 		*ret_line = r < 0 && p ? p->error_line : 0;
+	if (ret_reason)
+		*ret_reason = r == 0 ? NULL : p && p->why ? p->why : strerror(-r);
 	free(p);
 	free(d);
 	return r;

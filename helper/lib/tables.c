@@ -60,7 +60,7 @@ static const struct cnid_province provinces[100] = {
 /* "NN" -> 0..99, or -1 */
 static inline int two_digits(const char *s)
 {
-	if (!cnid_is_digit(s[0]) || !cnid_is_digit(s[1]) || s[2] != '\0')
+	if (!s || !cnid_is_digit(s[0]) || !cnid_is_digit(s[1]) || s[2] != '\0')
 		return -1;
 	return (s[0] - '0') * 10 + (s[1] - '0');
 }
@@ -96,7 +96,7 @@ const struct cnid_country *cnid_country_by_alpha3(const char *alpha3)
 	size_t lo = 0, hi = cnid_countries_n;
 	uint32_t key;
 
-	if (!alpha3[0] || !alpha3[1] || !alpha3[2] || alpha3[3])
+	if (!alpha3 || !alpha3[0] || !alpha3[1] || !alpha3[2] || alpha3[3])
 		return NULL;
 	key = alpha3_key(alpha3);
 	while (lo < hi) {

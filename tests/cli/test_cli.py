@@ -71,6 +71,11 @@ def read_desc(name):
     return desc
 
 
+def card_bytes(name):
+    with open(os.path.join(CARDS, name + ".card"), "rb") as f:
+        return f.read()
+
+
 def mod11_2(digits17):
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     return "10X98765432"[sum(int(d) * w for d, w in zip(digits17, weights)) % 11]
@@ -204,6 +209,39 @@ class CliTest(unittest.TestCase):
         prev = desc["nationality"] + n[1:3] + link[0:2] + n[8:14] + link[2]
         self.assertEqual(j["previous_number"], prev + icao_731(prev))
         self.assertEqual(set(j), KEYS["foreign_permanent_2023"] | COMMON_TAIL | {"previous_number"})
+
+    def test_link_and_blank_nation_are_printed(self):
+        """The keys an error names are in the JSON (review item 3)."""
+        desc = card_bytes("foreign-2023-link").decode().replace("link = 013", "link = 0A1")
+        rc, frame, err = run(["encode", "-"], stdin=desc.encode())
+        self.assertEqual((rc, err), (0, ""))
+        j = self.decode_json("-", stdin=frame, expect_rc=1)
+        self.assertEqual(j["link"], "0A1")
+        self.assertIn({"code": "number_format", "field": "link"}, j["errors"])
+        j = self.decode_json(self.write("link.frame", self.encode("foreign-2023-link")))
+        self.assertEqual(j["link"], "013")
+        j = self.decode_json(self.write("f23.frame", self.encode("foreign-2023")))
+        self.assertEqual(j["link"], "")
+        j = self.decode_json(self.write("p.frame", self.encode("permit")))
+        self.assertEqual((j["nation_code"], j["nation"]), ("", None))
+
+    def test_fingerprint_part_length(self):
+        """A fingerprint part of other than 0, 512 or 1024 bytes is refused (item 9)."""
+        frame = self.encode("resident", "--fingerprint")       # 30 10, no templates
+        data = frame[10:-1]
+        for n in (100, 511, 513):
+            body = data[:4] + n.to_bytes(2, "big") + data[6:] + bytes(n)
+            length = 3 + len(body) + 1
+            f = PREAMBLE + length.to_bytes(2, "big") + frame[7:10] + body
+            f += bytes([xor(f[5:])])
+            self.assert_fails(["decode", self.write("fp.frame", f)])
+        for n in (512, 1024):
+            body = data[:4] + n.to_bytes(2, "big") + data[6:] + b"C" + bytes(n - 1)
+            length = 3 + len(body) + 1
+            f = PREAMBLE + length.to_bytes(2, "big") + frame[7:10] + body
+            f += bytes([xor(f[5:])])
+            j = self.decode_json(self.write("fp.frame", f))
+            self.assertEqual(len(j["fingerprints"]), n // 512)
 
     def test_fingerprints(self):
         frame = self.encode("fingerprints", "--fingerprint")
@@ -412,23 +450,65 @@ class CliTest(unittest.TestCase):
         self.assertIn(b"Usage: cnid decode", out)
 
     def test_encode_bad_description(self):
+        """Errors name the line, the key and the reason (review item 7)."""
         path = self.path("bad.card")
         with open(path, "w", encoding="utf-8") as f:
             f.write("type = resident\nname = 测试\nshoe_size = 42\n")
         self.assert_fails(["encode", path], prefix="cnid encode: ",
-                          message=path + ":3: Invalid argument")
+                          message=path + ":3: shoe_size: unknown key")
+        base = "type = resident\nname = 测试\n"
+        cases = [(base + "name = 测试\n", "stdin:3: name: key given twice"),
+                 (base + "just words\n", "stdin:3: not a 'key = value' line"),
+                 (base + "permit_number = H1\n", "stdin:3: permit_number: no such field on this card type"),
+                 (base + "birth_date = 19800101\nsex = 1\nnumber = auto\ncity = 01\n",
+                  "stdin:6: city: only for 2017 foreign card numbers"),
+                 (base + "issuer = " + "长" * 16 + "\n", "stdin:3: issuer: value does not fit the field"),
+                 (base + "fingerprints = 3\n", "stdin:3: fingerprints: not 0, 1 or 2"),
+                 (base + "photo_seed = 0x10\n", "stdin:3: photo_seed: not a decimal number or none"),
+                 (base + "fp_quality_1 = 50\n", "stdin:3: fp_quality_1: no such fingerprint (see fingerprints)"),
+                 ("name = 测试\n", "stdin: no type (type = resident, ...)"),
+                 ("type = passport\n", "stdin:1: type: not a card type")]
+        for desc, message in cases:
+            with self.subTest(message=message):
+                self.assert_fails(["encode", "-"], stdin=desc.encode(), prefix="cnid encode: ",
+                                  message=message)
+        # a UTF-8 byte order mark is not part of the first key
+        rc, out, err = run(["encode", "--block", "-"],
+                           stdin=b"\xef\xbb\xbf" + card_bytes("resident"))
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out, self.encode("resident", "--block"))
+
+    def test_encode_numbers_are_decimal(self):
+        """010 is ten, never octal eight; 090 is ninety (review item 5)."""
+        base = card_bytes("fingerprints").decode("utf-8")
+        base = "\n".join(l for l in base.splitlines()
+                         if not l.startswith(("fp_quality_1", "photo_seed")))
+        for text, quality in (("010", 10), ("090", 90), ("10", 10)):
+            rc, out, err = run(["encode", "--fingerprint", "-"],
+                               stdin=(base + f"\nfp_quality_1 = {text}\nphoto_seed = 010\n").encode())
+            self.assertEqual((rc, err), (0, ""), text)
+            j = self.decode_json("-", stdin=out)
+            self.assertEqual(j["fingerprints"][0]["quality"], quality, text)
+            rc, ten, _ = run(["encode", "--fingerprint", "-"],
+                             stdin=(base + f"\nfp_quality_1 = {text}\nphoto_seed = 10\n").encode())
+            self.assertEqual(out, ten, "photo_seed = 010 must equal photo_seed = 10")
 
     def test_encode_unknown_type_descriptions(self):
         cases = [("type = unknown\nphoto_seed = 1\n",
-                  "stdin: type = unknown needs type_char = C (one character)"),
+                  "stdin:1: type: unknown needs type_char = C (one character)"),
                  ("type = resident\ntype_char = Z\n",
-                  "stdin:2: type_char is only for type = unknown"),
-                 ("type = unknown\ntype_char = ZZ\n", "stdin:2: type_char must be one character"),
+                  "stdin:2: type_char: only for type = unknown"),
+                 ("type = unknown\ntype_char = ZZ\n", "stdin:2: type_char: not one character"),
                  ("type = unknown\ntype_char = J\n",
-                  "stdin: cannot encode the card: type_char is the character of a known card type")]
+                  "stdin:2: type_char: the character of a known card type"),
+                 # the review: a repeated type pointed past the end; fields were dropped
+                 ("type = unknown\ntype_char = Z\ntype = unknown\n", "stdin:3: type: key given twice"),
+                 ("type = unknown\ntype_char = Z\nname = 测试\n",
+                  "stdin:3: name: type = unknown has no fields")]
         for desc, message in cases:
-            self.assert_fails(["encode", "-"], stdin=desc.encode(), prefix="cnid encode: ",
-                              message=message)
+            with self.subTest(message=message):
+                self.assert_fails(["encode", "-"], stdin=desc.encode(), prefix="cnid encode: ",
+                                  message=message)
         rc, out, err = run(["encode", "--block", "-"], stdin="type = unknown\ntype_char = 中\n".encode())
         self.assertEqual((rc, err), (0, ""))
         self.assertEqual(self.decode_json("-", stdin=out, expect_rc=1)["type"], "unknown")

@@ -255,12 +255,68 @@ static void unknown_type(void **state)
 	assert_memory_equal(c->raw, block, sizeof(block));      /* raw kept for the caller */
 	for (int f = 0; f < _CNID_F_MAX; f++)
 		assert_false(c->present[f]);
-	assert_int_equal(cnid_card_encode(c, block), -EINVAL);
+	/* encodes as a blank block carrying its own type character */
+	assert_int_equal(cnid_card_encode(c, block), 0);
+	for (size_t i = 0; i < CNID_TEXT_LEN; i += 2)
+		assert_int_equal(block[i] | block[i + 1] << 8, i == 248 ? 'Z' : ' ');
 
 	t_set_unit(block, 248, 0);
 	assert_int_equal(cnid_card_decode(block, sizeof(block), c), 0);
 	assert_int_equal(c->type, CNID_CARD_UNKNOWN);
+	assert_int_equal(cnid_card_encode(c, block), -EINVAL);  /* no type character */
+	c->type_unit = 'J';                                     /* a known type's */
+	assert_int_equal(cnid_card_encode(c, block), -EINVAL);
 	free(c);
+}
+
+/* Review item 2: a caller-filled field without a NUL (a full ctypes
+ * c_char*200) is refused, never read past (the ASan build checks). */
+static void encode_unterminated_field(void **state)
+{
+	struct cnid_card *c = new_card();
+	uint8_t block[CNID_TEXT_LEN];
+
+	(void)state;
+	cnid_card_init(c, CNID_CARD_HKMOTW_PERMIT);
+	memset(c->field[CNID_F_ISSUE_COUNT], 'A', CNID_FIELD_MAX);
+	assert_int_equal(cnid_card_encode(c, block), -EINVAL);
+	/* the setter never produces one */
+	assert_int_equal(cnid_card_set_field(c, CNID_F_ISSUE_COUNT, c->field[CNID_F_ISSUE_COUNT],
+					     CNID_FIELD_MAX), -EMSGSIZE);
+	assert_int_equal(cnid_card_set_field(c, CNID_F_ISSUE_COUNT, "01", 2), 0);
+	assert_int_equal(cnid_card_encode(c, block), 0);
+	assert_int_equal(cnid_card_set_field(c, CNID_F_NATIONALITY, "PAK", 3), -EINVAL);
+	assert_int_equal(cnid_card_set_field(c, CNID_F_NAME, "a\0b", 3), -EINVAL);
+	free(c);
+}
+
+/* Review item 10: decoding a card's own raw block (memcpy onto itself was
+ * undefined; the ASan build reports an overlapping memcpy). */
+static void decode_own_raw(void **state)
+{
+	struct cnid_card *c = new_card();
+	struct cnid_card *d = new_card();
+
+	(void)state;
+	t_card_with(t_desc_resident, NULL, c);
+	*d = *c;
+	assert_int_equal(cnid_card_decode(c->raw, CNID_TEXT_LEN, c), 0);
+	assert_memory_equal(c, d, sizeof(*c));
+	free(c);
+	free(d);
+}
+
+/* Review item 10: every lookup takes NULL. */
+static void lookups_take_null(void **state)
+{
+	(void)state;
+	assert_null(cnid_sex_lookup(NULL));
+	assert_null(cnid_nation_lookup(NULL));
+	assert_null(cnid_province_lookup(NULL));
+	assert_null(cnid_country_by_alpha3(NULL));
+	assert_int_equal(cnid_card_type_from_name(NULL), -EINVAL);
+	assert_int_equal(cnid_field_from_name(NULL), -EINVAL);
+	assert_int_equal(cnid_field_from_name("birth_date"), CNID_F_BIRTH);
 }
 
 static void wrong_length(void **state)
@@ -456,6 +512,9 @@ int main(void)
 		cmocka_unit_test(round_trip_all_types),
 		cmocka_unit_test(every_field_fills_its_width),
 		cmocka_unit_test(unknown_type),
+		cmocka_unit_test(encode_unterminated_field),
+		cmocka_unit_test(decode_own_raw),
+		cmocka_unit_test(lookups_take_null),
 		cmocka_unit_test(wrong_length),
 		cmocka_unit_test(bad_text_marks_the_field),
 		cmocka_unit_test(nul_padded_fields),

@@ -461,6 +461,54 @@ static void test_fp_header(void **state)
 	assert_int_equal(cnid_fp_header_decode(tmpl, 6, &h), -EBADMSG);
 	tmpl[0] = 'X';
 	assert_int_equal(cnid_fp_header_decode(tmpl, sizeof(tmpl), &h), -EBADMSG);
+
+	/* the encoder writes exactly the bytes above, magic included */
+	h = (struct cnid_fp_header){ .algorithm_version = 2, .device_code = 3,
+				     .developer_code = 4, .enrolment = 1, .finger = 0x11,
+				     .quality = 87 };
+	tmpl[0] = 'C';
+	memset(tmpl + 7, 0xEE, 8);
+	{
+		uint8_t out[CNID_FP_HEADER_LEN + 8];
+
+		memset(out, 0xEE, sizeof(out));
+		cnid_fp_header_encode(&h, out);
+		assert_memory_equal(out, tmpl, sizeof(out));
+	}
+}
+
+/* Review item 9: a fingerprint part holds 0, 1 or 2 whole templates; any
+ * other length is a malformed reply, through every entry point. */
+static void test_fp_part_lengths(void **state)
+{
+	static const size_t bad[] = { 1, 7, 100, 511, 513, 1023 };
+	uint8_t f[CNID_FRAME_MAX];
+
+	(void)state;
+	fill_parts();
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct cnid_response r;
+		struct cnid_read rd;
+		size_t off, len, n = read_frame(bad[i], true, f, sizeof(f));
+
+		assert_int_equal(cnid_response_parse(f, n, &r), 0);
+		assert_int_equal(cnid_decode_read(&r, true, &rd), -EBADMSG);
+		assert_int_equal(cnid_read_reply_part(f, n, CNID_PART_FP, &off, &len), -EBADMSG);
+	}
+	for (size_t fl = 0; fl <= CNID_FP_MAX_LEN; fl += CNID_FP_TEMPLATE_LEN) {
+		size_t off, len, n = read_frame(fl, true, f, sizeof(f));
+
+		assert_int_equal(cnid_read_reply_part(f, n, CNID_PART_FP, &off, &len), 0);
+		assert_int_equal(len, fl);
+		if (fl)
+			assert_memory_equal(f + off, fp, fl);
+		assert_int_equal(cnid_read_reply_part(f, n, CNID_PART_TEXT, &off, &len), 0);
+		assert_int_equal(off, 7 + 3 + 6);     /* header, SW1-3, three lengths */
+		assert_int_equal(len, CNID_TEXT_LEN);
+		assert_int_equal(cnid_read_reply_part(f, n, CNID_PART_PHOTO, &off, &len), 0);
+		assert_int_equal(off, 7 + 3 + 6 + CNID_TEXT_LEN);
+		assert_int_equal(cnid_read_reply_part(f, n, _CNID_PART_MAX, &off, &len), -EINVAL);
+	}
 }
 
 static void test_fp_names(void **state)
@@ -505,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_decode_read_failures),
 		cmocka_unit_test(test_read_encode_errors),
 		cmocka_unit_test(test_fp_header),
+		cmocka_unit_test(test_fp_part_lengths),
 		cmocka_unit_test(test_fp_names),
 	};
 

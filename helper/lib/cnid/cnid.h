@@ -214,7 +214,8 @@ CNID_EXPORT const char *cnid_fp_enrolment_name(uint8_t enrolment); /* "ok", "fai
  * UTF-16LE (nunits code units) to NUL-terminated UTF-8, trailing spaces and
  * NULs trimmed.  -EILSEQ on an unpaired surrogate or a control character,
  * -ENOBUFS if out is too small.  Returns the UTF-8 byte length.
- * Worst case output: 3 bytes per unit + 1.
+ * Worst case output: 3 bytes per unit + 1.  The exception to the rule
+ * above: on failure out holds "" (when out_size > 0), never a partial text.
  */
 CNID_EXPORT int cnid_utf16le_to_utf8(const uint8_t *in, size_t nunits, char *out,
 				     size_t out_size);
@@ -422,6 +423,9 @@ CNID_EXPORT int cnid_icao_731_check(const char *s, size_t n); /* '0'..'9', or -E
  *   '9' + "province" (default 11) + ISO numeric of nationality + birth_date
  *   + sequence + MOD 11-2; 2017 foreign nationality + province + "city"
  *   (default 00) + YYMMDD + sequence (1 digit) + 7-3-1.
+ * - type = unknown with type_char = C (one character that is not a known
+ *   type's) describes a card of unknown type: a blank block carrying C; it
+ *   takes no card fields.  A UTF-8 byte order mark at the start is skipped.
  * - Default: a photo with seed 0 (photo_seed = none for none), no
  *   fingerprints; fp_finger_N takes a code (0x0C) or a name (right_index).
  * Errors: -EINVAL (syntax, unknown or repeated key, a field the card type
@@ -435,6 +439,10 @@ CNID_EXPORT struct cnid_card_desc *cnid_card_desc_new(void);
 CNID_EXPORT void cnid_card_desc_free(struct cnid_card_desc *d); /* NULL is fine */
 CNID_EXPORT int cnid_card_desc_parse(const char *text, struct cnid_card_desc *ret,
 				     unsigned *ret_line);
+/* The same, and on failure *ret_reason (if not NULL) says what is wrong with
+ * the line, e.g. "unknown key" (a static string; NULL on success). */
+CNID_EXPORT int cnid_card_desc_parse_verbose(const char *text, struct cnid_card_desc *ret,
+					     unsigned *ret_line, const char **ret_reason);
 /* The card the description holds (owned by d). */
 CNID_EXPORT const struct cnid_card *cnid_card_desc_get_card(const struct cnid_card_desc *d);
 /* Build a complete read reply frame (30 01, or 30 10 when with_fp) from a
