@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cnid decode [--json] [--today YYYY-MM-DD] [FILE|-]
+ * cnid decode [--json] [--today YYYY-MM-DD] [--require-current] [FILE|-]
  *
  * Input: a raw 256-byte text block, or one complete reply frame to read
  * (30 01) or read-with-fingerprint (30 10), recognised by its preamble.
  * Output: the card for people, or one JSON object (--json).
- * Exit: 0 valid card, 1 card with validation errors or of unknown type,
- * 2 bad usage or input that is neither a block nor a well-formed frame
+ * Options and FILE come in any order.
+ * Exit: 0 valid card, 1 card with validation errors or of unknown type (or,
+ * with --require-current, an expired one), 2 bad usage or input that is neither a block nor a well-formed frame
  * (one line on stderr, nothing on stdout).
  */
 
@@ -25,6 +26,7 @@
 
 struct decode_opts {
 	bool json;
+	bool require_current;   /* exit 1 for an expired card too */
 	struct cnid_date today;
 	const char *path;
 };
@@ -92,13 +94,17 @@ static bool is_date_field(enum cnid_field f)
 
 static int usage(FILE *f)
 {
-	fputs("Usage: cnid decode [--json] [--today YYYY-MM-DD] [FILE|-]\n"
+	fputs("Usage: cnid decode [--json] [--today YYYY-MM-DD] [--require-current] [FILE|-]\n"
 	      "Print the card held by FILE (or stdin): a raw 256-byte text block, or a\n"
 	      "complete reply frame to read (30 01) or read-with-fingerprint (30 10).\n\n"
 	      "  --json               print one JSON object instead of text\n"
-	      "  --today YYYY-MM-DD   judge expiry against this date (default: today)\n\n"
+	      "  --today YYYY-MM-DD   judge expiry against this date (default: today)\n"
+	      "  --require-current    exit 1 for an expired card as well, so that\n"
+	      "                       `cnid decode --require-current F && accept` accepts\n"
+	      "                       only a valid card that has not expired\n\n"
 	      "Exit status: 0 valid card, 1 card with validation errors or of unknown\n"
-	      "type, 2 bad usage or input that is neither a block nor a frame.\n",
+	      "type (with --require-current: or expired), 2 bad usage or input that is\n"
+	      "neither a block nor a frame.\n",
 	      f);
 	return f == stdout ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
@@ -122,6 +128,7 @@ static int parse_args(int argc, char **argv, struct decode_opts *o)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "today", required_argument, NULL, 't' },
+		{ "require-current", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -130,7 +137,8 @@ static int parse_args(int argc, char **argv, struct decode_opts *o)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) >= 0) {
+	/* GNU reordering: options may follow FILE; ':' reports a missing argument */
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) >= 0) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -142,11 +150,19 @@ static int parse_args(int argc, char **argv, struct decode_opts *o)
 			}
 			have_today = true;
 			break;
+		case 'r':
+			o->require_current = true;
+			break;
 		case 'h':
 			return usage(stdout);
+		case ':':
+			cli_error("decode", "%s needs a value (see cnid decode --help)",
+				  argv[optind - 1]);
+			return CLI_EXIT_FAILURE;
 		default:
-			if (optopt == 't')
-				cli_error("decode", "--today needs a date (YYYY-MM-DD)");
+			if (optopt)
+				cli_error("decode", "unknown option '-%c' (see cnid decode --help)",
+					  optopt);
 			else
 				cli_error("decode", "unknown option '%s' (see cnid decode --help)",
 					  argv[optind - 1]);
@@ -561,5 +577,7 @@ int cmd_decode(int argc, char **argv)
 		cli_error("decode", "cannot write output: %m");
 		return CLI_EXIT_FAILURE;
 	}
-	return d.v.valid && d.card.type != CNID_CARD_UNKNOWN ? CLI_EXIT_OK : CLI_EXIT_INVALID;
+	if (!d.v.valid || d.card.type == CNID_CARD_UNKNOWN)
+		return CLI_EXIT_INVALID;
+	return o.require_current && d.v.expired ? CLI_EXIT_INVALID : CLI_EXIT_OK;
 }

@@ -55,6 +55,7 @@ static int parse_args(int argc, char **argv, struct encode_opts *o)
 
 	opterr = 0;
 	optind = 1;
+	/* GNU reordering: options may follow DESC */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
 		switch (c) {
 		case 'f':

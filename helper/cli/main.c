@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <cnid/cnid.h>
+
 #include "cli.h"
 
 static const struct cli_command commands[] = {
@@ -15,7 +17,8 @@ static void usage(FILE *f)
 	fputs("Usage: cnid COMMAND [OPTIONS...]\n\nCommands:\n", f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fputs("\nRun `cnid COMMAND --help` for the options of one command.\n", f);
+	fputs("\nRun `cnid COMMAND --help` for the options of one command;\n"
+	      "`cnid --version` prints the versions of cnid and of libcnid.\n", f);
 }
 
 int main(int argc, char **argv)
@@ -28,6 +31,12 @@ int main(int argc, char **argv)
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		/* the CLI is built from this tree's CNID_VERSION; the library
+		 * answers for itself */
+		printf("cnid %s (libcnid %s)\n", CNID_VERSION, cnid_version());
+		return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

@@ -434,6 +434,44 @@ class CliTest(unittest.TestCase):
         self.assert_fails(["decode", self.path("does-not-exist")],
                           message=self.path("does-not-exist") + ": No such file or directory")
 
+    def test_options_in_any_order(self):
+        """GNU argument order: options may follow the file (review item 8)."""
+        path = self.write("r.frame", self.encode("resident"))
+        j1 = self.decode_json(path, "--today", "2030-01-01")
+        rc, out, err = run(["decode", path, "--json", "--today", "2030-01-01"])
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(json.loads(out), j1)
+        rc, out, err = run(["encode", os.path.join(CARDS, "resident.card"), "--block"])
+        self.assertEqual((rc, err, out), (0, "", self.encode("resident", "--block")))
+        self.assert_fails(["decode", "-t", path], message="unknown option '-t' (see cnid decode --help)")
+        self.assert_fails(["decode", path, "--today"],
+                          message="--today needs a value (see cnid decode --help)")
+
+    def test_version(self):
+        rc, out, err = run(["--version"])
+        self.assertEqual((rc, err), (0, ""))
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "..", "..", "helper", "lib", "cnid", "cnid.h"),
+                  encoding="utf-8") as f:
+            v = [l.split('"')[1] for l in f if l.startswith("#define CNID_VERSION ")][0]
+        self.assertEqual(out.decode(), f"cnid {v} (libcnid {v})\n")
+
+    def test_require_current(self):
+        """--require-current: exit 0 only for a valid card that has not expired."""
+        exp = self.write("exp.frame", self.encode("expired"))     # ended 2020-06-01
+        ok = self.write("r.frame", self.encode("resident"))       # until 2040-01-01
+        bad = self.write("inv.frame", self.encode("invalid"))
+        for path, today, plain, strict in ((exp, "2020-06-01", 0, 0), (exp, "2020-06-02", 0, 1),
+                                           (ok, "2030-01-01", 0, 0), (ok, "2040-01-02", 0, 1),
+                                           (bad, "2030-01-01", 1, 1)):
+            with self.subTest(path=os.path.basename(path), today=today):
+                rc, _, err = run(["decode", path, "--today", today])
+                self.assertEqual((rc, err), (plain, ""))
+                rc, out, err = run(["decode", "--require-current", path, "--json", "--today", today])
+                self.assertEqual((rc, err), (strict, ""))
+                if plain == 0:      # valid: expiry alone decides
+                    self.assertEqual(json.loads(out)["expired"], strict == 1)
+
     def test_bad_usage(self):
         path = self.write("r.frame", self.encode("resident"))
         self.assert_fails(["decode", "--bogus", path])
