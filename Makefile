@@ -40,6 +40,7 @@ include helper/lib/lib.mk
 include helper/cli/cli.mk
 include helper/python/python.mk
 include tests/unit/unit.mk
+include tests/cross/cross.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
 include tests/emu/emu.mk

@@ -9,7 +9,11 @@
 #
 # Usage: tools/install-deps.sh [--dry-run] ITEM...
 #   ITEM is one of
-#     PACKAGE                     a Debian package name
+#     PACKAGE                     a Debian package name (PACKAGE:ARCH for a
+#                                 foreign architecture's, e.g. libcmocka-dev:arm64)
+#     arch:ARCH                   enable the foreign architecture ARCH (dpkg
+#                                 --add-architecture) before installing, for the
+#                                 PACKAGE:ARCH items (the arm64 cross build)
 #     kernel-pair:GLOB            the newest linux-headers-V apt offers whose V
 #                                 matches the shell pattern GLOB, with
 #                                 linux-image-V-unsigned, unless a
@@ -95,13 +99,28 @@ esac
 [ $# -gt 0 ] || die "no packages given (run it through make deps)"
 
 set -f # items are patterns, never file names
-plain="" derived="" pairs=""
+plain="" derived="" pairs="" archs=""
 for item in "$@"; do
 	case $item in
+	arch:*) archs="$archs ${item#arch:}" ;;
 	kernel-build-deps:*) derived="$derived ${item#kernel-build-deps:}" ;;
 	kernel-pair:*) pairs="$pairs ${item#kernel-pair:}" ;;
 	*) plain="$plain $item" ;;
 	esac
+done
+
+# Foreign architectures first: their package lists come with the next update.
+for a in $archs; do
+	dpkg --print-foreign-architectures | grep -qx "$a" && continue
+	[ "$a" != "$(dpkg --print-architecture)" ] || continue
+	if [ "$dry" = 1 ]; then
+		echo "install-deps: would enable the foreign architecture $a"
+		continue
+	fi
+	[ "$(id -u)" = 0 ] || die "architecture $a not enabled; run as root (or with sudo)"
+	echo "install-deps: enabling the foreign architecture $a" >&2
+	dpkg --add-architecture "$a" || die "dpkg --add-architecture $a failed"
+	apt_updated=0 # its package lists are not there yet
 done
 
 missing=""

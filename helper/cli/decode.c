@@ -22,7 +22,6 @@
 #include "cnid-private.h"
 
 #define LABEL_WIDTH 24
-#define LONG_TERM_ZH "\xe9\x95\xbf\xe6\x9c\x9f" /* 长期, as written on the card */
 
 struct decode_opts {
 	bool json;
@@ -79,7 +78,7 @@ static void json_putp(json_object **o)
 /* "YYYYMMDD" -> "YYYY-MM-DD"; 长期 -> long_term; anything else unchanged. */
 static const char *format_date(const char *s, const char *long_term, char out[11])
 {
-	if (strcmp(s, LONG_TERM_ZH) == 0)
+	if (strcmp(s, CNID_LONG_TERM) == 0)
 		return long_term;
 	if (strlen(s) != 8 || strspn(s, "0123456789") != 8)
 		return s;
@@ -432,7 +431,7 @@ static void human_field(const struct cnid_card *card, enum cnid_field f)
 		else
 			printf("%s (not an ISO 3166 code)\n", s);
 	} else if (is_date_field(f)) {
-		printf("%s\n", format_date(s, LONG_TERM_ZH " long-term", date));
+		printf("%s\n", format_date(s, CNID_LONG_TERM " long-term", date));
 	} else {
 		printf("%s\n", s);
 	}

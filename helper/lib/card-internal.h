@@ -31,12 +31,19 @@ size_t cnid_field_units(enum cnid_card_type t, enum cnid_field f);
 /* The card type whose type character is unit; CNID_CARD_UNKNOWN if none. */
 enum cnid_card_type cnid_card_type_from_unit(uint16_t unit);
 
-/* Long-term validity as written on the card ("长期"). */
-#define CNID_LONG_TERM "\xe9\x95\xbf\xe6\x9c\x9f"
 
 static inline bool cnid_is_digit(char c)
 {
 	return c >= '0' && c <= '9';
+}
+
+/* true if s[0..3) are ASCII capitals (an alpha-3 code; s[3] not read) */
+static inline bool cnid_is_upper3(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s[i] < 'A' || s[i] > 'Z')
+			return false;
+	return true;
 }
 
 /* true if s[0..n) are all ASCII digits */

@@ -129,13 +129,13 @@ next:
 /* Readable spellings of values, normalised to what the chip holds. */
 static void normalise(struct desc_parse *p)
 {
-	static const char *const sex_codes[] = { "0", "1", "2", "9" };
 	static const enum cnid_field dates[] = { CNID_F_BIRTH, CNID_F_VALID_FROM, CNID_F_VALID_UNTIL };
 	char *s = p->value[CNID_F_SEX];
 
-	/* male, female, unknown, unspecified: the names of the sex table */
-	for (size_t i = 0; i < sizeof(sex_codes) / sizeof(sex_codes[0]); i++) {
-		const struct cnid_sex *sex = cnid_sex_lookup(sex_codes[i]);
+	/* male, female, unknown, unspecified: the names of the sex table,
+	 * found by asking it about every one-digit code (no second list) */
+	for (char code[2] = "0"; code[0] <= '9'; code[0]++) {
+		const struct cnid_sex *sex = cnid_sex_lookup(code);
 
 		if (sex && strcmp(s, sex->name) == 0) {
 			strcpy(s, sex->code);
@@ -202,11 +202,6 @@ static int digits_key(struct desc_parse *p, int key, size_t n, const char *def, 
 	return 0;
 }
 
-static bool is_upper3(const char *s)
-{
-	return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' &&
-	       s[2] <= 'Z' && s[3] == '\0';
-}
 
 /* Default sequence digits: parity matching the sex (odd male, even female). */
 static const char *default_sequence(const struct cnid_card *card, bool one_digit)
@@ -278,7 +273,7 @@ static int auto_number(struct desc_parse *p, struct cnid_card *card)
 			r = digits_key(p, K_CITY, 2, "00", &city);
 		if (r < 0)
 			return r;
-		if (!is_upper3(nat)) {
+		if (!cnid_is_upper3(nat) || nat[3] != '\0') {
 			p->error_line = p->line[CNID_F_NATIONALITY] ?: p->line[CNID_F_NUMBER];
 			return fail(p, -EINVAL, "number = auto needs a 3-letter nationality");
 		}

@@ -72,6 +72,19 @@ $(BUILD)/fuzz/obj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -c -o $@ $<
 
+# The scalar paths on x86: CNID_NO_SIMD turns off the SSE2 text and
+# validation code (what an aarch64 build runs); tests/unit runs against it.
+LIBCNID_SCALAR := $(BUILD)/scalar/libcnid.a
+LIB_OBJS_SCALAR := $(patsubst %.c,$(BUILD)/scalar/obj/%.o,$(LIB_SRCS) $(LIB_GEN))
+$(BUILD)/scalar/obj/%.o: %.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DCNID_NO_SIMD -c -o $@ $<
+$(BUILD)/scalar/obj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DCNID_NO_SIMD -c -o $@ $<
+$(LIBCNID_SCALAR): $(LIB_OBJS_SCALAR)
+	$(AR) rcs $@ $^
+
 $(LIBCNID): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 $(LIBCNID_SAN): $(LIB_OBJS_SAN)

@@ -13,7 +13,8 @@
 
 #include "card-internal.h"
 
-#if defined(__SSE2__)
+/* CNID_NO_SIMD builds the scalar path on x86 too (make check-scalar). */
+#if defined(__SSE2__) && !defined(CNID_NO_SIMD)
 #include <emmintrin.h>
 #define VALIDATE_SIMD 1
 #endif
@@ -53,11 +54,15 @@ bool cnid_validation_has(const struct cnid_validation *v, enum cnid_issue_code c
 /* ------------------------------------------------------------------ */
 /* Check characters                                                    */
 
+/* GB 11643 MOD 11-2: the weights 2^(17-i) mod 11 and the check characters
+ * (the only copy: the SSE2 path loads the same table). */
+static const uint8_t mod11_weight[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+static const char mod11_chars[] = "10X98765432";
+
 /* MOD 11-2 check character of the first 17 characters, 0 if one of them
  * is not a digit (reads no further than that one). */
 static char mod11_2(const char *s)
 {
-	static const uint8_t weight[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
 	unsigned sum = 0;
 
 	for (int i = 0; i < 17; i++) {
@@ -65,9 +70,9 @@ static char mod11_2(const char *s)
 
 		if (d > 9)
 			return 0;
-		sum += weight[i] * d;
+		sum += mod11_weight[i] * d;
 	}
-	return "10X98765432"[sum % 11];
+	return mod11_chars[sum % 11];
 }
 
 char cnid_mod11_2_check(const char *digits17)
@@ -118,8 +123,7 @@ static char number18_field(const char n[CNID_FIELD_MAX])
 	if (!(cnid_is_digit(n[17]) || n[17] == 'X') || n[18] != '\0')
 		return 0;
 #ifdef VALIDATE_SIMD
-	static const int16_t w_lo[8] = { 7, 9, 10, 5, 8, 4, 2, 1 };
-	static const int16_t w_hi[8] = { 6, 3, 7, 9, 10, 5, 8, 4 };
+	__m128i w = _mm_loadu_si128((const __m128i *)(const void *)mod11_weight);
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)n), zero = _mm_setzero_si128();
 	__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
 				   _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
@@ -129,14 +133,12 @@ static char number18_field(const char n[CNID_FIELD_MAX])
 	if (_mm_movemask_epi8(ok) != 0xffff || d16 > 9)
 		return 0;
 	d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
-	sum = _mm_add_epi32(
-		_mm_madd_epi16(_mm_unpacklo_epi8(d, zero),
-			       _mm_loadu_si128((const __m128i *)(const void *)w_lo)),
-		_mm_madd_epi16(_mm_unpackhi_epi8(d, zero),
-			       _mm_loadu_si128((const __m128i *)(const void *)w_hi)));
+	/* weights 0..15 widened to 16 bits; weight 16 is applied below */
+	sum = _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(d, zero), _mm_unpacklo_epi8(w, zero)),
+			    _mm_madd_epi16(_mm_unpackhi_epi8(d, zero), _mm_unpackhi_epi8(w, zero)));
 	sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0x4e));
 	sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0xb1));
-	check = "10X98765432"[((unsigned)_mm_cvtsi128_si32(sum) + 2 * d16) % 11];
+	check = mod11_chars[((unsigned)_mm_cvtsi128_si32(sum) + mod11_weight[16] * d16) % 11];
 #else
 	check = mod11_2(n);
 #endif
@@ -302,13 +304,6 @@ static void check_foreign_2023_number(struct check *c)
 	check_parity(c, n[16], false);
 }
 
-static bool is_upper3(const char *s)
-{
-	for (int i = 0; i < 3; i++)
-		if (s[i] < 'A' || s[i] > 'Z')
-			return false;
-	return true;
-}
 
 /* 2017 foreign: alpha-3, province (2), city (2), YYMMDD, sequence (1),
  * check (1), the check believed to be ICAO 7-3-1: UNCONFIRMED, warns. */
@@ -317,7 +312,7 @@ static void check_foreign_2017_number(struct check *c)
 	const char *n = fld(c, CNID_F_NUMBER);
 	const char *nat = fld(c, CNID_F_NATIONALITY);
 
-	if (!is_upper3(n) || !cnid_all_digits(n + 3, 12) || n[15] != '\0') {
+	if (!cnid_is_upper3(n) || !cnid_all_digits(n + 3, 12) || n[15] != '\0') {
 		issue_error(c, CNID_ISSUE_NUMBER_FORMAT, CNID_F_NUMBER);
 		return;
 	}
@@ -346,7 +341,7 @@ static void check_link(struct check *c)
 		issue_error(c, CNID_ISSUE_NUMBER_FORMAT, CNID_F_LINK);
 		return;
 	}
-	if (!c->number_ok || !usable(c, CNID_F_NATIONALITY) || !is_upper3(nat) || nat[3] != '\0')
+	if (!c->number_ok || !usable(c, CNID_F_NATIONALITY) || !cnid_is_upper3(nat) || nat[3] != '\0')
 		return;
 	memcpy(p, nat, 3);
 	memcpy(p + 3, n + 1, 2);

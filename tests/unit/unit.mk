@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Unit tests: every tests/unit/test_*.c is one cmocka program, built twice:
 # plain (-O2) and with ASan+UBSan.  check-unit runs both.
+# check-unit-scalar runs them a third time against the library built with
+# CNID_NO_SIMD (the scalar fallbacks of the SSE2 paths, as on aarch64), and
+# checks that build holds no SSE2 text/validation code and the normal one does.
 
 DEPS_CHECK += libcmocka-dev
 
@@ -20,4 +23,21 @@ $(BUILD)/san/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCNID_SAN)
 check-unit: $(UNIT_BINS) $(UNIT_BINS_SAN)
 	@set -e; for t in $(UNIT_BINS) $(UNIT_BINS_SAN); do echo "== $$t"; $$t; done
 
-CHECK_TARGETS += check-unit
+UNIT_BINS_SCALAR := $(patsubst tests/unit/%.c,$(BUILD)/scalar/tests/%,$(UNIT_SRCS))
+$(BUILD)/scalar/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCNID_SCALAR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(UNIT_HELPERS) $(LIBCNID_SCALAR) -lcmocka
+
+# pmovmskb/pmaddwd: the SSE2 intrinsics of utf16.h and validate.c
+SIMD_INSNS := pmovmskb|pmaddwd
+.PHONY: check-unit-scalar
+check-unit-scalar: $(UNIT_BINS_SCALAR) $(LIB_OBJS) $(LIB_OBJS_SCALAR)
+	@for o in card text validate; do \
+		n=$$(objdump -d $(BUILD)/scalar/obj/helper/lib/$$o.o | grep -cE '$(SIMD_INSNS)'); \
+		s=$$(objdump -d $(BUILD)/obj/helper/lib/$$o.o | grep -cE '$(SIMD_INSNS)'); \
+		[ "$$n" = 0 ] || { echo "check-unit-scalar: $$o.o built with CNID_NO_SIMD holds $$n SSE2 instructions" >&2; exit 1; }; \
+		[ "$$s" -gt 0 ] || { echo "check-unit-scalar: $$o.o (normal build) has no SSE2 path: nothing to compare" >&2; exit 1; }; \
+	done; echo "check-unit-scalar: card.o text.o validate.o: SSE2 in the normal build, none with CNID_NO_SIMD"
+	@set -e; for t in $(UNIT_BINS_SCALAR); do echo "== $$t (scalar)"; $$t; done
+
+CHECK_TARGETS += check-unit check-unit-scalar

@@ -286,6 +286,9 @@ enum cnid_card_type {
 CNID_EXPORT const char *cnid_card_type_name(enum cnid_card_type t);
 CNID_EXPORT int cnid_card_type_from_name(const char *name); /* -EINVAL if unknown or NULL */
 
+/* valid_until of a card that never expires, as written on the card: "长期" */
+#define CNID_LONG_TERM "\xe9\x95\xbf\xe6\x9c\x9f"
+
 /* Fields, each decoded to UTF-8.  One table in card.c maps each
  * (card type, field) to its offset and length. */
 enum cnid_field {
