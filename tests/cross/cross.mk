@@ -45,6 +45,7 @@ $(LIBCNID_SO_ARM64): $(LIB_OBJS_ARM64) $(LIBCNID_SYM)
 		-Wl,--version-script=$(LIBCNID_SYM) -Wl,--no-undefined -o $@ $(LIB_OBJS_ARM64)
 $(CNID_CLI_ARM64): $(CLI_OBJS_ARM64) $(LIBCNID_ARM64)
 	$(CC_ARM64) $(CFLAGS_ARM64) -o $@ $(CLI_OBJS_ARM64) $(LIBCNID_ARM64) $(CLI_LIBS)
+$(UNIT_BINS_ARM64): $(UNIT_GEN)
 $(ARM64)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCNID_ARM64)
 	@mkdir -p $(dir $@)
 	$(CC_ARM64) $(CFLAGS_ARM64) -Itests/unit -o $@ $< $(UNIT_HELPERS) $(LIBCNID_ARM64) -lcmocka

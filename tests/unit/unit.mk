@@ -12,6 +12,13 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_BINS_SAN := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(wildcard tests/unit/helpers/*.c)
 
+# test_layout.c's table, written from the reference itself (not card.c)
+UNIT_GEN := $(BUILD)/gen/layout-ref.h
+$(UNIT_GEN): tests/unit/gen-layout.py docs/card-data.md
+	@mkdir -p $(dir $@)
+	python3 tests/unit/gen-layout.py docs/card-data.md > $@.tmp && mv $@.tmp $@
+$(UNIT_BINS) $(UNIT_BINS_SAN): $(UNIT_GEN)
+
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(UNIT_HELPERS) $(LIBCNID) -lcmocka
@@ -24,6 +31,7 @@ check-unit: $(UNIT_BINS) $(UNIT_BINS_SAN)
 	@set -e; for t in $(UNIT_BINS) $(UNIT_BINS_SAN); do echo "== $$t"; $$t; done
 
 UNIT_BINS_SCALAR := $(patsubst tests/unit/%.c,$(BUILD)/scalar/tests/%,$(UNIT_SRCS))
+$(UNIT_BINS_SCALAR): $(UNIT_GEN)
 $(BUILD)/scalar/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCNID_SCALAR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(UNIT_HELPERS) $(LIBCNID_SCALAR) -lcmocka
@@ -40,4 +48,22 @@ check-unit-scalar: $(UNIT_BINS_SCALAR) $(LIB_OBJS) $(LIB_OBJS_SCALAR)
 	done; echo "check-unit-scalar: card.o text.o validate.o: SSE2 in the normal build, none with CNID_NO_SIMD"
 	@set -e; for t in $(UNIT_BINS_SCALAR); do echo "== $$t (scalar)"; $$t; done
 
-CHECK_TARGETS += check-unit check-unit-scalar
+# Planted fault (review item 4's example): the library's address made 34
+# units instead of 35; test_layout must fail, naming the field.
+LAYOUT_CANARY := $(BUILD)/layout-canary
+.PHONY: check-layout-canary
+check-layout-canary: tests/unit/test_layout.c $(UNIT_GEN) $(UNIT_HELPERS) $(LIB_OBJS)
+	@mkdir -p $(LAYOUT_CANARY)
+	@sed 's/AT(52, 35)/AT(52, 34)/' helper/lib/card.c > $(LAYOUT_CANARY)/card.c
+	@! cmp -s helper/lib/card.c $(LAYOUT_CANARY)/card.c || { echo "check-layout-canary: the plant did not apply" >&2; exit 1; }
+	@$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) -Ihelper/lib -c -o $(LAYOUT_CANARY)/card.o $(LAYOUT_CANARY)/card.c
+	@$(CC) $(CFLAGS_ALL) -Itests/unit -o $(LAYOUT_CANARY)/test_layout tests/unit/test_layout.c \
+		$(UNIT_HELPERS) $(LAYOUT_CANARY)/card.o $(filter-out %/helper/lib/card.o,$(LIB_OBJS)) -lcmocka
+	@rm -f $(LAYOUT_CANARY)/*.d
+	@if $(LAYOUT_CANARY)/test_layout > $(LAYOUT_CANARY)/log 2>&1; then \
+		echo "check-layout-canary: a 34-unit address PASSED test_layout" >&2; exit 1; fi
+	@grep -q 'field address is' $(LAYOUT_CANARY)/log || \
+		{ echo "check-layout-canary: failed, but not on the address:" >&2; cat $(LAYOUT_CANARY)/log >&2; exit 1; }
+	@echo "check-layout-canary: caught: $$(grep -m1 'field address is' $(LAYOUT_CANARY)/log | sed 's/^.*ERROR *\] *--- //')"
+
+CHECK_TARGETS += check-unit check-unit-scalar check-layout-canary
