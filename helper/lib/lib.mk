@@ -19,9 +19,10 @@
 #   make check-install    install into a DESTDIR, build tests/lib/consumer.c
 #                         outside the tree with pkg-config alone, run it
 
-# iso-codes and python3 generate the country table; clang, its runtime and
-# llvm build the fuzzing variant (tests/fuzz).
-DEPS_BUILD += python3 iso-codes
+# python3 generates the country table from the committed snapshot
+# helper/lib/countries.tsv (make countries-update rewrites that from
+# iso-codes); clang, its runtime and llvm build the fuzzing variant.
+DEPS_BUILD += python3
 DEPS_CHECK += clang libclang-rt-14-dev llvm
 
 LIB_SRCS := $(wildcard helper/lib/*.c)
@@ -38,9 +39,17 @@ LIB_OBJS_FUZZ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS) $(LIB_GEN))
 ISO_JSON ?= /usr/share/iso-codes/json/iso_3166-1.json
 ISO_ZH_MO ?= /usr/share/locale/zh_CN/LC_MESSAGES/iso_3166-1.mo
 
-$(LIB_GEN): tools/gen-countries.py $(ISO_JSON)
+COUNTRIES_TSV := helper/lib/countries.tsv
+$(LIB_GEN): tools/gen-countries.py $(COUNTRIES_TSV)
 	@mkdir -p $(dir $@)
-	python3 tools/gen-countries.py $(ISO_JSON) $(ISO_ZH_MO) > $@.tmp && mv $@.tmp $@
+	python3 tools/gen-countries.py $(COUNTRIES_TSV) > $@.tmp && mv $@.tmp $@
+
+# Rewrite the snapshot from this host's iso-codes (apt install iso-codes);
+# review `git diff helper/lib/countries.tsv` before committing.
+.PHONY: countries-update
+countries-update:
+	python3 tools/gen-countries.py --snapshot $(ISO_JSON) $(ISO_ZH_MO) > $(COUNTRIES_TSV).tmp
+	mv $(COUNTRIES_TSV).tmp $(COUNTRIES_TSV)
 
 # The library's own objects serve both the archive and the shared object.
 LIB_CFLAGS := -fPIC -fvisibility=hidden -DCNID_BUILDING_LIBRARY

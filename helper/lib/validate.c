@@ -206,6 +206,20 @@ static inline void issue_error(struct check *c, enum cnid_issue_code code, enum 
 	issue(c, false, code, f);
 }
 
+/* ICAO 9303 part 3 codes that are not countries (stateless persons,
+ * refugees, unspecified, the United Nations and its agencies, the EU):
+ * legitimate on a permanent residence card, absent from ISO 3166-1. */
+static bool icao_reserved(const char *alpha3)
+{
+	static const char reserved[][4] = { "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK",
+					    "EUE" };
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(alpha3, reserved[i]) == 0)
+			return true;
+	return false;
+}
+
 static inline void issue_warning(struct check *c, enum cnid_issue_code code, enum cnid_field f)
 {
 	issue(c, true, code, f);
@@ -393,8 +407,13 @@ static void check_codes(struct check *c)
 	    !cnid_nation_lookup(nation))
 		issue_error(c, CNID_ISSUE_UNKNOWN_NATION, CNID_F_NATION);
 	if (usable(c, CNID_F_NATIONALITY)) {
-		c->nationality = cnid_country_by_alpha3(fld(c, CNID_F_NATIONALITY));
-		if (!c->nationality)
+		const char *nat = fld(c, CNID_F_NATIONALITY);
+
+		c->nationality = cnid_country_by_alpha3(nat);
+		/* a reserved code is no country, but a real status: a warning */
+		if (!c->nationality && icao_reserved(nat))
+			issue_warning(c, CNID_ISSUE_UNKNOWN_NATIONALITY, CNID_F_NATIONALITY);
+		else if (!c->nationality)
 			issue_error(c, CNID_ISSUE_UNKNOWN_NATIONALITY, CNID_F_NATIONALITY);
 	}
 }

@@ -243,6 +243,22 @@ class CliTest(unittest.TestCase):
             j = self.decode_json(self.write("fp.frame", f))
             self.assertEqual(len(j["fingerprints"]), n // 512)
 
+    def test_reserved_nationality_is_a_warning(self):
+        """ICAO 9303 codes (stateless XXA, refugee XXB, UN UNO): no country,
+        but no error either (review item 11); a made-up code is an error."""
+        base = card_bytes("foreign-2017").decode()
+        nat = read_desc("foreign-2017")["nationality"]
+        for code, rc in (("XXA", 0), ("XXB", 0), ("UNO", 0), ("QQQ", 1)):
+            with self.subTest(code=code):
+                rc_enc, frame, err = run(["encode", "-"],
+                                         stdin=base.replace(f"nationality = {nat}",
+                                                            f"nationality = {code}").encode())
+                self.assertEqual((rc_enc, err), (0, ""))
+                j = self.decode_json("-", stdin=frame, expect_rc=rc)
+                issue = {"code": "unknown_nationality", "field": "nationality"}
+                self.assertIn(issue, j["warnings"] if rc == 0 else j["errors"])
+                self.assertIsNone(j["nationality_name_en"])
+
     def test_fingerprints(self):
         frame = self.encode("fingerprints", "--fingerprint")
         self.assertEqual(len(frame), 2321)     # 30 10 reply with two templates
