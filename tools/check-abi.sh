@@ -61,13 +61,44 @@ check() { # SO HEADER -> 0 if the ABI matches the baseline
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# plant N HEADER_SED SRC SRC_SED WHAT: rebuild the library from $objs with
+# HEADER_SED applied to the public header (and SRC_SED to helper/lib/SRC
+# unless SRC is -), then expect check to fail.  Uses dir, objs, sym, fails.
+plant() {
+	_n=$1 _hsed=$2 _src=$3 _ssed=$4 _what=$5
+	_d=$dir/plant$_n
+	mkdir -p "$_d/cnid"
+	sed "$_hsed" "$header" >"$_d/cnid/cnid.h"
+	cmp -s "$header" "$_d/cnid/cnid.h" && die "canary: plant $_n did not apply to the header"
+	for o in $objs; do
+		src=$(echo "$o" | sed -n 's|.*/obj/\(helper/lib/.*\)\.o$|\1.c|p')
+		[ -n "$src" ] || { cp "$o" "$_d/"; continue; }
+		if [ "$(basename "$src")" = "$_src" ]; then
+			sed "$_ssed" "$src" >"$_d/$_src"
+			cmp -s "$src" "$_d/$_src" && die "canary: plant $_n did not apply to $_src"
+			src=$_d/$_src
+		fi
+		# shellcheck disable=SC2086
+		$CC -I"$_d" -Ihelper/lib $CFLAGS_ALL -O0 -c -o "$_d/$(basename "$o")" "$src"
+	done
+	rm -f "$_d"/*.d
+	$CC -shared -Wl,-soname,libcnid.so.0 -Wl,--version-script="$sym" \
+		-o "$_d/libcnid.so.0" "$_d"/*.o
+	if check "$_d/libcnid.so.0" "$_d/cnid/cnid.h" 2>"$tmp/out$_n"; then
+		echo "check-abi canary: plant $_n ($_what) PASSED the ABI check" >&2
+		fails=1
+	else
+		echo "check-abi canary: $_what -> caught: $(grep -m1 -E '\[[CDA]\]' "$tmp/out$_n" | sed 's/^ *//')"
+	fi
+}
+
 case $mode in
 check)
 	check "$so" "$header" || die "FAILED (an intended change: make abi-baseline, commit it)"
 	echo "check-abi: $(wc -l <"$tmp/s") exported functions match $header and $baseline"
 	;;
 baseline)
-	abidw --no-corpus-path --headers-dir "$hdrdir" "$so" >"$baseline.tmp"
+	abidw --no-corpus-path --drop-undefined-syms --headers-dir "$hdrdir" "$so" >"$baseline.tmp"
 	mv "$baseline.tmp" "$baseline"
 	echo "check-abi: wrote $baseline"
 	;;
@@ -90,26 +121,14 @@ canary)
 	else
 		echo "check-abi canary: dropped cnid_card_get_field -> caught: $(grep -m1 '^<' "$tmp/out1")"
 	fi
-	# plant 2: struct cnid_fp_header's quality widened to uint16_t (library rebuilt)
-	sed 's/^\tuint8_t quality; /\tuint16_t quality;/' "$header" >"$dir/cnid/cnid.h"
-	cmp -s "$header" "$dir/cnid/cnid.h" && die "canary: plant 2 did not apply"
-	for o in $objs; do
-		src=$(echo "$o" | sed -n 's|.*/obj/\(helper/lib/.*\)\.o$|\1.c|p')
-		[ -n "$src" ] || { cp "$o" "$dir/"; continue; }
-		# shellcheck disable=SC2086
-		$CC -I"$dir" $CFLAGS_ALL -O0 -c -o "$dir/$(basename "$o")" "$src"
-	done
-	$CC -shared -Wl,-soname,libcnid.so.0 -Wl,--version-script="$sym" \
-		-o "$dir/libcnid.so.0" "$dir"/*.o
-	rm -f "$dir"/*.d
-	if check "$dir/libcnid.so.0" "$dir/cnid/cnid.h" 2>"$tmp/out2"; then
-		echo "check-abi canary: a changed public struct PASSED the ABI check" >&2
-		fails=1
-	else
-		echo "check-abi canary: cnid_fp_header.quality widened -> caught: $(grep -m1 -i 'size\|change' "$tmp/out2" | sed 's/^ *//')"
-	fi
+	# plant 2: struct cnid_fp_header's quality widened to uint16_t;
+	# plant 3: cnid_mod11_2_check returns long (header and definition)
+	plant 2 's/^\tuint8_t quality; /\tuint16_t quality;/' - - "cnid_fp_header.quality widened"
+	plant 3 's/^CNID_EXPORT int cnid_mod11_2_check(/CNID_EXPORT long cnid_mod11_2_check(/' \
+		validate.c 's/^int cnid_mod11_2_check(/long cnid_mod11_2_check(/' \
+		"cnid_mod11_2_check returns long"
 	[ "$fails" = 0 ] || die "canary FAILED: the ABI check misses a planted break"
-	echo "check-abi canary: both planted breaks fail the ABI check"
+	echo "check-abi canary: all three planted breaks fail the ABI check"
 	;;
 *) die "unknown mode $mode" ;;
 esac

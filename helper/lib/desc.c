@@ -245,7 +245,7 @@ static int auto_number(struct desc_parse *p, struct cnid_card *card)
 		memcpy(n, region, 6);
 		memcpy(n + 6, birth, 8);
 		memcpy(n + 14, seq, 3);
-		n[17] = cnid_mod11_2_check(n);
+		n[17] = (char)cnid_mod11_2_check(n); /* n[0..17) are digits */
 		n[18] = '\0';
 		return 0;
 	case CNID_CARD_FOREIGN_2023:
@@ -264,7 +264,7 @@ static int auto_number(struct desc_parse *p, struct cnid_card *card)
 		n[5] = (char)('0' + country->numeric % 10);
 		memcpy(n + 6, birth, 8);
 		memcpy(n + 14, seq, 3);
-		n[17] = cnid_mod11_2_check(n);
+		n[17] = (char)cnid_mod11_2_check(n);
 		n[18] = '\0';
 		return 0;
 	case CNID_CARD_FOREIGN_2017:

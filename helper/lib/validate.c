@@ -75,9 +75,11 @@ static char mod11_2(const char *s)
 	return mod11_chars[sum % 11];
 }
 
-char cnid_mod11_2_check(const char *digits17)
+int cnid_mod11_2_check(const char *digits17)
 {
-	return mod11_2(digits17);
+	char c = digits17 ? mod11_2(digits17) : 0;
+
+	return c ? c : -EINVAL;
 }
 
 /*

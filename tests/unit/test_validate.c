@@ -69,8 +69,10 @@ static void check_characters(void **state)
 	assert_int_equal(cnid_mod11_2_check("11010519491231002"), 'X');
 	/* card-data.md: the 2023 sample passes */
 	assert_int_equal(cnid_mod11_2_check("93158619800101002"), '8');
-	assert_int_equal(cnid_mod11_2_check("1101051949123100"), 0);    /* 16 digits */
-	assert_int_equal(cnid_mod11_2_check("1101051949123100A"), 0);
+	/* like cnid_icao_731_check: -EINVAL when there is no check character */
+	assert_int_equal(cnid_mod11_2_check("1101051949123100"), -EINVAL);    /* 16 digits */
+	assert_int_equal(cnid_mod11_2_check("1101051949123100A"), -EINVAL);
+	assert_int_equal(cnid_mod11_2_check(NULL), -EINVAL);
 	/* ICAO 9303's specimen passport number L898902C3, check digit 6 */
 	assert_int_equal(cnid_icao_731_check("L898902C3", 9), '6');
 	assert_int_equal(cnid_icao_731_check("L898902C<", 9), cnid_icao_731_check("L898902C0", 9));
@@ -305,12 +307,23 @@ static void unknown_nation(void **state)
 
 static void unknown_nationality(void **state)
 {
+	/* a code that is no country and no ICAO 9303 reserved code: an error */
 	t_assert_only(check(state, t_desc_foreign_2017,
-			    "nationality = XXA\n" "number = auto\n"),
+			    "nationality = QQQ\n" "number = auto\n"),
 		      CNID_ISSUE_UNKNOWN_NATIONALITY, CNID_F_NATIONALITY, false);
-	t_assert_only(check(state, t_desc_foreign_2023, "nationality = XXA\n"
+	t_assert_only(check(state, t_desc_foreign_2023, "nationality = QQQ\n"
 			    "number = 931586198001010028\n"),
 		      CNID_ISSUE_UNKNOWN_NATIONALITY, CNID_F_NATIONALITY, false);
+	/* stateless (XXA), refugee (XXB), United Nations (UNO): a warning only */
+	t_assert_only(check(state, t_desc_foreign_2017,
+			    "nationality = XXA\n" "number = auto\n"),
+		      CNID_ISSUE_UNKNOWN_NATIONALITY, CNID_F_NATIONALITY, true);
+	t_assert_only(check(state, t_desc_foreign_2023, "nationality = XXB\n"
+			    "number = 931586198001010028\n"),
+		      CNID_ISSUE_UNKNOWN_NATIONALITY, CNID_F_NATIONALITY, true);
+	t_assert_only(check(state, t_desc_foreign_2017,
+			    "nationality = UNO\n" "number = auto\n"),
+		      CNID_ISSUE_UNKNOWN_NATIONALITY, CNID_F_NATIONALITY, true);
 }
 
 /* ---- bad_text ---- */

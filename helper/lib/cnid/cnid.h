@@ -389,10 +389,12 @@ CNID_EXPORT bool cnid_validation_has(const struct cnid_validation *v, enum cnid_
 /* 2023 card with a link: the rebuilt 15-character previous number, else "". */
 CNID_EXPORT const char *cnid_validation_previous_number(const struct cnid_validation *v);
 
-/* Check characters (exposed for tests and the encoder of sample cards). */
-/* Reads the first 17 characters (a whole 18-character number is fine). */
-CNID_EXPORT char cnid_mod11_2_check(const char *digits17);  /* '0'..'9' or 'X'; 0 if not 17 digits */
-CNID_EXPORT int cnid_icao_731_check(const char *s, size_t n); /* '0'..'9', or -EINVAL on a bad char */
+/* Check characters: the character, or -EINVAL for input that has none. */
+/* GB 11643 MOD 11-2 of the first 17 characters (a whole 18-character number
+ * is fine): '0'..'9' or 'X'; -EINVAL if they are not 17 digits. */
+CNID_EXPORT int cnid_mod11_2_check(const char *digits17);
+/* ICAO 9303 7-3-1 of s[0..n): '0'..'9'; -EINVAL on a character outside 0-9 A-Z <. */
+CNID_EXPORT int cnid_icao_731_check(const char *s, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Readable card descriptions (tests, samples, the virtual reader)     */
