@@ -195,7 +195,7 @@ int cnid_card_decode(const uint8_t *block, size_t len, struct cnid_card *ret)
 	if (len != CNID_TEXT_LEN)
 		return -EINVAL;
 	if (block != ret->raw) /* decoding a card's own raw block again is fine */
-		memmove(ret->raw, block, CNID_TEXT_LEN);
+		memcpy(ret->raw, block, CNID_TEXT_LEN);
 	ret->type_unit = (uint16_t)(block[TYPE_OFFSET] | block[TYPE_OFFSET + 1] << 8);
 	ret->type = cnid_card_type_from_unit(ret->type_unit);
 	ret->bad_text = 0;

@@ -12,7 +12,7 @@
 # Debian's arm64 packages, which need dpkg's multiarch: the arch:arm64 item
 # makes tools/install-deps.sh run `dpkg --add-architecture arm64` first.
 
-DEPS_CHECK += gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user arch:arm64 \
+DEPS_CHECK += gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file arch:arm64 \
 	libcmocka-dev:arm64 libjson-c-dev:arm64 nettle-dev:arm64
 
 CC_ARM64 ?= aarch64-linux-gnu-gcc

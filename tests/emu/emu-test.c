@@ -1204,8 +1204,10 @@ static int scan_for_cards(const char *buf, size_t len)
 			int before = ns;
 
 			snprintf(path, sizeof(path), "%s/%s", d, nm);
+			/* a card of unknown type (type = unknown) holds no name or number */
 			if (l > 5 && strcmp(nm + l - 5, ".card") == 0 &&
-			    cards < SCAN_MAX_SECRETS / 2 && emu_load_desc(path, &descs[cards]) == 0) {
+			    cards < SCAN_MAX_SECRETS / 2 && emu_load_desc(path, &descs[cards]) == 0 &&
+			    descs[cards].card.type != CNID_CARD_UNKNOWN) {
 				struct cnid_card *card = &descs[cards].card;
 
 				snprintf(names[cards], sizeof(names[cards]), "%s", nm);
