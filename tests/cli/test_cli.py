@@ -450,6 +450,17 @@ class CliTest(unittest.TestCase):
         self.assert_fails(["decode", self.path("does-not-exist")],
                           message=self.path("does-not-exist") + ": No such file or directory")
 
+    def test_directory_and_huge_input(self):
+        """A directory, and a 10 MB file or pipe: exit 2 with one line (review)."""
+        self.assert_fails(["decode", self.tmp.name], message=self.tmp.name + ": Is a directory")
+        big = self.write("big.bin", PREAMBLE + bytes(10 * 1024 * 1024))
+        msg = "input is larger than any reply frame (2321 bytes)"
+        self.assert_fails(["decode", big], message=big + ": " + msg)
+        with open(big, "rb") as f:
+            p = subprocess.run([CNID, "decode", "-"], stdin=f, capture_output=True, timeout=30)
+        self.assertEqual((p.returncode, p.stdout, p.stderr.decode()),
+                         (2, b"", "cnid decode: stdin: " + msg + "\n"))
+
     def test_options_in_any_order(self):
         """GNU argument order: options may follow the file (review item 8)."""
         path = self.write("r.frame", self.encode("resident"))

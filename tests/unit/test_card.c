@@ -306,6 +306,35 @@ static void decode_own_raw(void **state)
 	free(d);
 }
 
+/* The 2023 English name is joined before it is decoded: a surrogate pair
+ * split by the seam (last unit at 52, first at 220) is one character, a
+ * lone surrogate at the seam is bad text (the review found this untested). */
+static void name_en_seam(void **state)
+{
+	struct cnid_card *c = new_card();
+	uint8_t block[CNID_TEXT_LEN];
+	const char *name;
+
+	(void)state;
+	t_card_with(t_desc_foreign_2023, "name_en = AB\n", c);
+	memcpy(block, c->raw, sizeof(block));
+	for (size_t off = 52; off < 52 + 2 * 35; off += 2)
+		t_set_unit(block, off, 'A');
+	t_set_unit(block, 52 + 2 * 34, 0xD83D);         /* U+1F600 split by the seam */
+	t_set_unit(block, 220, 0xDE00);
+	assert_int_equal(cnid_card_decode(block, sizeof(block), c), 0);
+	assert_false(cnid_card_field_bad_text(c, CNID_F_NAME_EN));
+	name = cnid_card_get_field(c, CNID_F_NAME_EN);
+	assert_int_equal(strlen(name), 34 + 4);
+	assert_memory_equal(name + 34, "\xf0\x9f\x98\x80", 4);
+
+	t_set_unit(block, 220, 'B');                    /* the high half alone */
+	assert_int_equal(cnid_card_decode(block, sizeof(block), c), 0);
+	assert_true(cnid_card_field_bad_text(c, CNID_F_NAME_EN));
+	assert_string_equal(cnid_card_get_field(c, CNID_F_NAME_EN), "");
+	free(c);
+}
+
 /* Review item 10: every lookup takes NULL. */
 static void lookups_take_null(void **state)
 {
@@ -530,6 +559,7 @@ int main(void)
 		cmocka_unit_test(decode_own_raw),
 		cmocka_unit_test(lookups_take_null),
 		cmocka_unit_test(countries_pinned),
+		cmocka_unit_test(name_en_seam),
 		cmocka_unit_test(wrong_length),
 		cmocka_unit_test(bad_text_marks_the_field),
 		cmocka_unit_test(nul_padded_fields),

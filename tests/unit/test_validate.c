@@ -240,6 +240,8 @@ static void bad_date(void **state)
 		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_UNTIL, false);
 	t_assert_only(check(state, t_desc_foreign_2017, "valid_from = \n"),
 		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
+	t_assert_only(check(state, t_desc_permit, "valid_from = 20200230\n"),
+		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
 	/* characters next to the digits, a short date */
 	t_assert_only(check(state, t_desc_resident, "valid_from = 2015/601\n"),
 		      CNID_ISSUE_BAD_DATE, CNID_F_VALID_FROM, false);
@@ -269,6 +271,10 @@ static void date_order(void **state)
 		      CNID_ISSUE_DATE_ORDER, CNID_F_BIRTH, false);
 	t_assert_only(check(state, t_desc_foreign_2023, "valid_until = 20231130\n"),
 		      CNID_ISSUE_DATE_ORDER, CNID_F_VALID_UNTIL, false);
+	/* 2017 cards, whose birth date sits after the validity (review) */
+	t_assert_only(check(state, t_desc_foreign_2017, "valid_until = 20170101\n"
+			    "valid_from = 20180101\n"),
+		      CNID_ISSUE_DATE_ORDER, CNID_F_VALID_UNTIL, false);
 	/* issued on the day of birth, valid for one day: in order */
 	const struct cnid_validation *v = check(state, t_desc_resident,
 		"birth_date = 20150601\nvalid_until = 20150601\n");
@@ -286,6 +292,9 @@ static void bad_sex(void **state)
 		      CNID_F_SEX, false);
 	t_assert_only(check(state, t_desc_foreign_2023, "sex = \n"), CNID_ISSUE_BAD_SEX,
 		      CNID_F_SEX, false);
+	/* permits too (the review found them untested) */
+	t_assert_only(check(state, t_desc_permit, "sex = 3\n"), CNID_ISSUE_BAD_SEX, CNID_F_SEX,
+		      false);
 }
 
 /* ---- unknown_nation ---- */
