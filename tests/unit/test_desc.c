@@ -221,6 +221,36 @@ static void synthetic_fingerprints(void **state)
 	expect_error(state, "type = resident\nfingerprints = 1\nfp_finger_1 = 256\n", -EINVAL, 3);
 }
 
+/* Review item 5: numbers are decimal ("010" is ten, "090" ninety), never
+ * octal; only finger codes take 0x; reasons name what is wrong. */
+static void numbers_are_decimal(void **state)
+{
+	struct cnid_card_desc *d = *state;
+	struct cnid_fp_header h;
+	uint8_t a[CNID_PHOTO_LEN];
+	const char *why = NULL;
+	unsigned line = 0;
+
+	t_desc_with(t_desc_resident, "fingerprints = 2\nfp_quality_1 = 010\nfp_quality_2 = 090\n"
+				     "fp_finger_1 = 011\nphoto_seed = 010\n", d);
+	assert_int_equal(cnid_fp_header_decode(d->fp, CNID_FP_TEMPLATE_LEN, &h), 0);
+	assert_int_equal(h.quality, 10);
+	assert_int_equal(h.finger, 11);
+	assert_int_equal(cnid_fp_header_decode(d->fp + CNID_FP_TEMPLATE_LEN, CNID_FP_TEMPLATE_LEN,
+					       &h), 0);
+	assert_int_equal(h.quality, 90);
+	memcpy(a, d->photo, sizeof(a));
+	t_desc_with(t_desc_resident, "photo_seed = 10\n", d);
+	assert_memory_equal(a, d->photo, sizeof(a));
+	t_desc_with(t_desc_resident, "photo_seed = 8\n", d);
+	assert_memory_not_equal(a, d->photo, sizeof(a));
+	expect_error(state, "type = resident\nphoto_seed = 0x10\n", -EINVAL, 2);
+	assert_int_equal(cnid_card_desc_parse_verbose("type = resident\nshoe_size = 4\n", d, &line,
+						      &why), -EINVAL);
+	assert_int_equal(line, 2);
+	assert_string_equal(why, "unknown key");
+}
+
 /* Parse a reply frame the way a reader's caller would. */
 static void parse_reply(const uint8_t *frame, int len, bool with_fp, struct cnid_read *ret)
 {
@@ -287,6 +317,7 @@ int main(void)
 		T(synthetic_photo),
 		T(synthetic_fingerprints),
 		T(reply_frames),
+		T(numbers_are_decimal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
