@@ -4,6 +4,7 @@
 #   make demo-run   decode the bundled sample cards (tests/cards/*.card),
 #                   built into reply frames by `cnid encode`
 #   make check-cli  the CLI tests (tests/cli/), part of `make check`
+#   make check-cli-canary  planted faults (tests/cli/plants) must fail them
 
 DEPS_BUILD += pkg-config libjson-c-dev nettle-dev
 
@@ -62,4 +63,12 @@ check-cli: $(CNID_CLI) $(CNID_CLI_SAN)
 		python3 tests/cli/test_cli.py --cnid $$c --cards tests/cards; \
 	done
 
-CHECK_TARGETS += check-cli
+# Planted faults (tests/cli/plants): JSON without link or a blank
+# nation_code, no option reordering, an expired card accepted with
+# --require-current, encode errors without the key; each must fail its test.
+.PHONY: check-cli-canary
+check-cli-canary: tests/cli/plants tests/cli/plant.sh tests/cli/test_cli.py $(CLI_OBJS) $(LIBCNID)
+	@CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL)' CLI_OBJS='$(CLI_OBJS)' LIBCNID='$(LIBCNID)' \
+		CLI_LIBS='$(CLI_LIBS)' tests/cli/plant.sh tests/cli/plants $(BUILD)/cli-canary
+
+CHECK_TARGETS += check-cli check-cli-canary
