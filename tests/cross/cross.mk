@@ -4,8 +4,8 @@
 # tests run under qemu-user.
 #
 #   make check-arm64   build $(BUILD)/arm64/{libcnid.a,libcnid.so.0,cnid,tests/*},
-#                      run every unit test under qemu-aarch64, and the CLI's
-#                      --version and one decode
+#                      run every unit test and the CLI tests (tests/cli) under
+#                      qemu-aarch64 (~30 s)
 #
 # The cross toolchain (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross) needs no
 # foreign architecture, but cmocka, json-c and nettle for arm64 come from
@@ -58,6 +58,10 @@ check-arm64: $(UNIT_BINS_ARM64) $(CNID_CLI_ARM64) $(LIBCNID_SO_ARM64) $(BUILD)/s
 	@$(QEMU_ARM64) $(CNID_CLI_ARM64) decode --json --today 2030-01-01 $(BUILD)/samples/resident.frame > $(ARM64)/resident.json
 	@$(CNID_CLI) decode --json --today 2030-01-01 $(BUILD)/samples/resident.frame | cmp -s - $(ARM64)/resident.json || \
 		{ echo "check-arm64: the arm64 CLI decodes the resident sample differently" >&2; exit 1; }
-	@echo "check-arm64: unit tests pass under qemu-aarch64; the arm64 CLI decodes as the native one"
+	@printf '#!/bin/sh\nexec $(QEMU_ARM64) %s "$$@"\n' '$(abspath $(CNID_CLI_ARM64))' > $(ARM64)/cnid-qemu
+	@chmod +x $(ARM64)/cnid-qemu
+	@echo "== CLI tests (tests/cli/test_cli.py) on $(CNID_CLI_ARM64) under qemu-aarch64"
+	@python3 tests/cli/test_cli.py --cnid $(ARM64)/cnid-qemu --cards tests/cards
+	@echo "check-arm64: unit and CLI tests pass under qemu-aarch64; the arm64 CLI decodes as the native one"
 
 CHECK_TARGETS += check-arm64
