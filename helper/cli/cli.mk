@@ -34,6 +34,8 @@ install-cli: $(CNID_CLI)
 	install -m 0755 $(CNID_CLI) '$(DESTDIR)$(BINDIR)/cnid'
 uninstall-cli:
 	rm -f '$(DESTDIR)$(BINDIR)/cnid'
+# lib.mk's check-install runs `make install`: build what it installs first
+check-install: $(CNID_CLI)
 
 # Sample cards: readable descriptions -> reply frames.  A description with
 # fingerprints is encoded as a reply to read-with-fingerprint (30 10).

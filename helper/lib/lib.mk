@@ -172,7 +172,7 @@ check-abi-canary: $(LIB_OBJS) $(LIBCNID_SYM)
 		tools/check-abi.sh canary '$(LIB_OBJS)' helper/lib/cnid/cnid.h $(LIBCNID_ABI) $(LIBCNID_ABI_SUPPR)
 
 CHECK_INSTALL_DESTDIR := $(BUILD)/destdir
-check-install: $(LIBCNID_SO) $(LIBCNID_PC)
+check-install: $(LIBCNID_SO) $(LIBCNID_PC) $(LIBCNID)
 	@rm -rf $(CHECK_INSTALL_DESTDIR)
 	@$(MAKE) --no-print-directory -s install DESTDIR=$(abspath $(CHECK_INSTALL_DESTDIR)) >/dev/null
 	@tests/lib/check-install.sh $(abspath $(CHECK_INSTALL_DESTDIR)) '$(PREFIX)' '$(LIBDIR)' '$(CC)'
