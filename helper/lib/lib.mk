@@ -17,7 +17,8 @@
 #                         changed) must fail that comparison
 #   make abi-baseline     rewrite the baseline (an intended, compatible change)
 #   make check-install    install into a DESTDIR, build tests/lib/consumer.c
-#                         outside the tree with pkg-config alone, run it
+#                         outside the tree with pkg-config alone, run it; the
+#                         installed Python module loads the installed library
 
 # python3 generates the country table from the committed snapshot
 # helper/lib/countries.tsv (make countries-update rewrites that from
@@ -175,7 +176,8 @@ CHECK_INSTALL_DESTDIR := $(BUILD)/destdir
 check-install: $(LIBCNID_SO) $(LIBCNID_PC) $(LIBCNID)
 	@rm -rf $(CHECK_INSTALL_DESTDIR)
 	@$(MAKE) --no-print-directory -s install DESTDIR=$(abspath $(CHECK_INSTALL_DESTDIR)) >/dev/null
-	@tests/lib/check-install.sh $(abspath $(CHECK_INSTALL_DESTDIR)) '$(PREFIX)' '$(LIBDIR)' '$(CC)'
+	@PYTHONDIR='$(PYTHONDIR)' tests/lib/check-install.sh $(abspath $(CHECK_INSTALL_DESTDIR)) \
+		'$(PREFIX)' '$(LIBDIR)' '$(CC)'
 	@$(MAKE) --no-print-directory -s uninstall DESTDIR=$(abspath $(CHECK_INSTALL_DESTDIR))
 	@left=$$(find $(CHECK_INSTALL_DESTDIR) -type f -o -type l); \
 		[ -z "$$left" ] || { echo "check-install: uninstall left: $$left" >&2; exit 1; }

@@ -8,6 +8,20 @@
 
 DEPS_CHECK += python3
 
+# make install puts the module where Debian's python3 looks for it:
+# /usr/lib/python3/dist-packages for PREFIX=/usr, else
+# PREFIX/lib/python3.N/dist-packages (/usr/local/lib/python3.11/... on Debian 12)
+PYTHON_VERSION = $(shell python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/python$(PYTHON_VERSION)/dist-packages)
+.PHONY: install-python uninstall-python
+install: install-python
+uninstall: uninstall-python
+install-python:
+	install -d '$(DESTDIR)$(PYTHONDIR)'
+	install -m 0644 helper/python/cnid.py '$(DESTDIR)$(PYTHONDIR)/cnid.py'
+uninstall-python:
+	rm -f '$(DESTDIR)$(PYTHONDIR)/cnid.py'
+
 PY_TEST := python3 tests/python/test_cnid_py.py --cnid $(CNID_CLI) --lib $(LIBCNID_SO) \
 	--cards tests/cards
 

@@ -3,9 +3,10 @@
 #
 # After `make install DESTDIR=D` (make check-install): build
 # tests/lib/consumer.c in a directory outside the tree with pkg-config alone,
-# pointed into D, and run it against D's libcnid.so.0.
+# pointed into D, and run it against D's libcnid.so.0; with PYTHONDIR set,
+# import the installed Python module (it must load D's library).
 #
-# Usage: tests/lib/check-install.sh DESTDIR PREFIX LIBDIR CC
+# Usage: [PYTHONDIR=DIR] tests/lib/check-install.sh DESTDIR PREFIX LIBDIR CC
 set -eu
 
 die() { echo "check-install: $*" >&2; exit 1; }
@@ -31,3 +32,14 @@ $cc -std=c99 -Wall -Wextra -Werror -o consumer consumer.c $flags || die "consume
 resolved=$(LD_LIBRARY_PATH="$dest$libdir" ldd ./consumer | awk '/libcnid/ { print $3 }')
 [ "$resolved" = "$dest$libdir/libcnid.so.0" ] || die "consumer resolves libcnid to '$resolved'"
 LD_LIBRARY_PATH="$dest$libdir" ./consumer || die "consumer failed"
+
+# The installed Python module finds the installed library by its soname.
+if [ -n "${PYTHONDIR:-}" ]; then
+	v=$(LD_LIBRARY_PATH="$dest$libdir" PYTHONPATH="$dest$PYTHONDIR" CNID_LIBRARY= python3 -c \
+		'import cnid; print(cnid.LIBRARY, cnid.version(), cnid.__file__)') ||
+		die "the installed Python module does not load"
+	case $v in
+	"libcnid.so.0 "*" $dest$PYTHONDIR/cnid.py") echo "check-install: python3: $v" ;;
+	*) die "the Python module loaded something else: $v" ;;
+	esac
+fi
