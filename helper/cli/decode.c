@@ -303,6 +303,10 @@ static void json_field(json_object *o, const struct cnid_card *card, enum cnid_f
 		/* as on the card ("" if none); previous_number is derived from it */
 		add_str(o, cnid_field_name(f), s);
 		break;
+	case CNID_F_ISSUER:
+		/* 2017 foreign cards hold the authority's 4-digit code, not its name */
+		add_str(o, card->type == CNID_CARD_FOREIGN_2017 ? "issuer_code" : cnid_field_name(f), s);
+		break;
 	default:
 		add_str(o, cnid_field_name(f),
 			is_date_field(f) ? format_date(s, "long-term", date) : s);
@@ -411,7 +415,10 @@ static void human_field(const struct cnid_card *card, enum cnid_field f)
 		return;
 	if (f == CNID_F_NATION && !s[0])
 		return;
-	label(field_labels[f].zh, field_labels[f].en);
+	if (f == CNID_F_ISSUER && card->type == CNID_CARD_FOREIGN_2017)
+		label("签发机关代码", "Issuer code");
+	else
+		label(field_labels[f].zh, field_labels[f].en);
 	if (f == CNID_F_SEX) {
 		const struct cnid_sex *sex = cnid_sex_lookup(s);
 

@@ -32,9 +32,9 @@ PREAMBLE = bytes.fromhex("AAAAAA9669")
 LONG_TERM = "长期"
 
 # enum values of <cnid/cnid.h>
-CARD_UNKNOWN = 0
+CARD_UNKNOWN, CARD_FOREIGN_2017 = 0, 3
 PART_TEXT, PART_PHOTO, PART_FP = 0, 1, 2
-F_SEX, F_NATION, F_BIRTH = 2, 3, 4
+F_SEX, F_NATION, F_BIRTH, F_ISSUER = 2, 3, 4, 7
 F_VALID_FROM, F_VALID_UNTIL, F_NATIONALITY, F_LINK = 8, 9, 10, 13
 ISSUE_UNKNOWN_CARD_TYPE = 11
 FP_TEMPLATE_LEN = 512
@@ -131,7 +131,7 @@ def _row(ptr, attr):
     return _s(getattr(ptr.contents, attr)) if ptr else None
 
 
-def _field(out, f, s):
+def _field(out, ctype, f, s):
     key = _s(_field_name(f))
     b = s.encode()
     if f == F_SEX:
@@ -145,6 +145,8 @@ def _field(out, f, s):
         out["nationality"] = s
         out["nationality_name_en"] = _row(c, "name_en")
         out["nationality_name_zh"] = _row(c, "name_zh")
+    elif f == F_ISSUER and ctype == CARD_FOREIGN_2017:
+        out["issuer_code"] = s     # the authority's 4-digit code on these cards
     elif f in (F_BIRTH, F_VALID_FROM, F_VALID_UNTIL):
         out[key] = _date(s)
     else:
@@ -229,7 +231,7 @@ def decode(data, today=None):
                 break       # past the last field this library knows
             s = _card_get_field(card, f)
             if s is not None:
-                _field(out, f, s.decode("utf-8"))
+                _field(out, ctype, f, s.decode("utf-8"))
         if _s(_val_prev(v)):
             out["previous_number"] = _s(_val_prev(v))
         if ctype == CARD_UNKNOWN:
