@@ -183,4 +183,23 @@ check-install: $(LIBCNID_SO) $(LIBCNID_PC) $(LIBCNID)
 		[ -z "$$left" ] || { echo "check-install: uninstall left: $$left" >&2; exit 1; }
 	@echo "check-install: install, pkg-config build outside the tree, run, uninstall: ok"
 
-CHECK_TARGETS += check-abi check-abi-canary check-install
+# helper/lib/uapi-check.c ties the facts the uapi states too; planted: the
+# library's largest frame off by one, two card types swapped.  Each copy of
+# the header must fail to compile with uapi-check.c.
+UAPI_CANARY := $(BUILD)/uapi-canary
+.PHONY: check-uapi-canary
+check-uapi-canary: helper/lib/uapi-check.c $(LIB_HDRS) kmod/uapi/cnid.h
+	@set -e; for plant in 's/^#define CNID_FRAME_MAX 2321 /#define CNID_FRAME_MAX 2320 /' \
+		'/^\tCNID_CARD_FOREIGN_2017,/{h;d};/^\tCNID_CARD_FOREIGN_2023,/G'; do \
+		rm -rf $(UAPI_CANARY) && mkdir -p $(UAPI_CANARY)/cnid; \
+		sed "$$plant" helper/lib/cnid/cnid.h > $(UAPI_CANARY)/cnid/cnid.h; \
+		! cmp -s helper/lib/cnid/cnid.h $(UAPI_CANARY)/cnid/cnid.h || \
+			{ echo "check-uapi-canary: plant '$$plant' did not apply" >&2; exit 1; }; \
+		if $(CC) -I$(UAPI_CANARY) $(CFLAGS_ALL) -MF /dev/null -fsyntax-only helper/lib/uapi-check.c \
+			2> $(UAPI_CANARY)/log; then \
+			echo "check-uapi-canary: '$$plant' compiled: the library and the uapi may disagree" >&2; exit 1; fi; \
+		grep -q 'static assertion failed' $(UAPI_CANARY)/log || { cat $(UAPI_CANARY)/log >&2; exit 1; }; \
+		echo "check-uapi-canary: caught: $$(grep -m1 -o 'static assertion failed: .*' $(UAPI_CANARY)/log)"; \
+	done
+
+CHECK_TARGETS += check-abi check-abi-canary check-uapi-canary check-install

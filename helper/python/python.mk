@@ -22,7 +22,7 @@ install-python:
 uninstall-python:
 	rm -f '$(DESTDIR)$(PYTHONDIR)/cnid.py'
 
-PY_TEST := python3 tests/python/test_cnid_py.py --cnid $(CNID_CLI) --lib $(LIBCNID_SO) \
+PY_TEST := python3 -B tests/python/test_cnid_py.py --cnid $(CNID_CLI) --lib $(LIBCNID_SO) \
 	--cards tests/cards
 
 .PHONY: check-python check-python-canary

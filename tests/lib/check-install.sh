@@ -35,7 +35,7 @@ LD_LIBRARY_PATH="$dest$libdir" ./consumer || die "consumer failed"
 
 # The installed Python module finds the installed library by its soname.
 if [ -n "${PYTHONDIR:-}" ]; then
-	v=$(LD_LIBRARY_PATH="$dest$libdir" PYTHONPATH="$dest$PYTHONDIR" CNID_LIBRARY='' python3 -c \
+	v=$(LD_LIBRARY_PATH="$dest$libdir" PYTHONPATH="$dest$PYTHONDIR" CNID_LIBRARY='' python3 -B -c \
 		'import cnid; print(cnid.LIBRARY, cnid.version(), cnid.__file__)') ||
 		die "the installed Python module does not load"
 	case $v in
