@@ -98,7 +98,7 @@ check)
 	echo "check-abi: $(wc -l <"$tmp/s") exported functions match $header and $baseline"
 	;;
 baseline)
-	abidw --no-corpus-path --drop-undefined-syms --headers-dir "$hdrdir" "$so" >"$baseline.tmp"
+	abidw --no-corpus-path --no-comp-dir-path --drop-undefined-syms --headers-dir "$hdrdir" "$so" >"$baseline.tmp"
 	mv "$baseline.tmp" "$baseline"
 	echo "check-abi: wrote $baseline"
 	;;
