@@ -55,8 +55,17 @@ static const char *number_line_2017(const char *first14)
 {
 	static char line[64];
 
+	unsigned sum = 0;
+
+	/* ICAO 9303 7-3-1 computed here, not by the library (review) */
 	assert_int_equal(strlen(first14), 14);
-	snprintf(line, sizeof(line), "number = %s%c\n", first14, cnid_icao_731_check(first14, 14));
+	for (int i = 0; i < 14; i++) {
+		char ch = first14[i];
+		unsigned v = ch >= '0' && ch <= '9' ? (unsigned)(ch - '0') : (unsigned)(ch - 'A' + 10);
+
+		sum += v * (unsigned)"\7\3\1"[i % 3];
+	}
+	snprintf(line, sizeof(line), "number = %s%c\n", first14, (char)('0' + sum % 10));
 	return line;
 }
 
