@@ -20,14 +20,9 @@
 #include <linux/version.h>
 #include <linux/wait.h>
 
+#include "compat.h"
 #include "rx.h"
 #include "uapi/cnid.h"
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-/* Early 6.1.y has only the old names (later 6.1.y has both). */
-#define timer_delete_sync del_timer_sync
-#define timer_delete del_timer
-#endif
 
 enum cnid_urb_id {
 	CNID_URB_OUT_HDR,	/* split: header; single: whole frame */

@@ -98,7 +98,7 @@ void cnid_urb_complete(struct urb *urb)
 
 void cnid_xfer_timer(struct timer_list *t)
 {
-	struct cnid_dev *dev = from_timer(dev, t, timer);
+	struct cnid_dev *dev = timer_container_of(dev, t, timer);
 	unsigned long flags;
 
 	spin_lock_irqsave(&dev->lock, flags);
