@@ -79,7 +79,7 @@ read -r -a guest_files <<<"${VM_GUEST_FILES:-}"
 
 # kernel_conf CONF: set the K* variables from one kernels/*.conf file.
 kernel_conf() {
-	KNAME= KVER= KIMAGE= KDIR= KPREPARE= KAPPEND= KBOOT=auto KDEFAULT=1
+	KNAME= KVER= KIMAGE= KDIR= KPREPARE= KAPPEND= KBOOT=auto KDEFAULT=1 KMAKE=make
 	unset KMODDIR
 	KMODS="dummy_hcd libcomposite usb_f_fs softdog"
 	# shellcheck disable=SC1090
@@ -161,7 +161,8 @@ build_module() {
 		--filter='protect *.mod' --filter='protect *.mod.c' --filter='protect modules.order' \
 		--filter='protect Module.symvers' \
 		Kbuild kmod "$work/src/"
-	if ! make -C "$kdir" M="$work/src" -j"$(nproc)" modules >"$work/module-build.log" 2>&1 </dev/null; then
+	# shellcheck disable=SC2086 # KMAKE: a command line (e.g. make in a chroot)
+	if ! $KMAKE -C "$kdir" M="$work/src" -j"$(nproc)" modules >"$work/module-build.log" 2>&1 </dev/null; then
 		vm_log "vm $kver: building cnid.ko failed:"
 		cat "$work/module-build.log" >&2
 		return 1
