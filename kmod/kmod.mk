@@ -5,6 +5,9 @@
 #   make check-kmod      W=1 + sparse (C=1) builds, warnings are errors;
 #                        checkpatch --strict on kmod/; the DKMS round trip
 #   make kmod-dkms-test  dkms add/build/install/remove for every kernel (root)
+#   make kmod-newest     the same W=1 + sparse build and DKMS round trip for the
+#                        newest kernel of Debian unstable, inside a cached
+#                        unstable root (tests/vm/unstable-root.sh; gcc-16)
 #   make privacy-canary  a module built to leak replies into dmesg must make
 #                        the netlink scenario's privacy check fail (6.1)
 # Kernels: KMOD_KVERS (default: every /lib/modules/*/build).
@@ -12,6 +15,8 @@
 # W=1/sparse/DKMS builds: the kernels' headers come with tests/vm/vm.mk's
 # kernels; checkpatch comes from the kernel source tarball.
 DEPS_CHECK += sparse dkms linux-source-6.1
+# The newest kernel's checks run in a Debian unstable root (mmdebstrap).
+DEPS_CHECK += mmdebstrap
 
 KMOD_SRCS := kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) kmod/uapi/cnid.h
 KMOD_KVERS ?= $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
@@ -31,7 +36,7 @@ $(BUILD)/kmod/%/kmod/cnid.ko: $(KMOD_SRCS) Kbuild
 	@$(call kmod_stage,$(BUILD)/kmod/$*)
 	$(MAKE) -C /lib/modules/$*/build M=$(abspath $(BUILD)/kmod/$*) modules
 
-.PHONY: kmod check-kmod kmod-sparse kmod-checkpatch kmod-dkms-test
+.PHONY: kmod check-kmod kmod-sparse kmod-checkpatch kmod-dkms-test kmod-newest
 kmod: $(foreach v,$(KMOD_KVERS),$(BUILD)/kmod/$(v)/kmod/cnid.ko)
 
 # W=1 and sparse for each kernel; any diagnostic fails.
@@ -61,7 +66,24 @@ kmod-checkpatch: $(KMOD_CHECKPATCH)
 kmod-dkms-test:
 	@flock /tmp/cnid-dkms-test.lock tests/kmod/dkms-test.sh $(BUILD)/kmod/dkms $(KMOD_KVERS)
 
-check-kmod: kmod-sparse kmod-checkpatch kmod-dkms-test
+# The newest kernel in Debian unstable: its compiler is not bookworm's, so
+# W=1 + sparse and the DKMS round trip run chrooted in the unstable root
+# (made once, then cached in /var/cache/cnid-unstable; ~1 min cold).
+KMOD_UNSTABLE := tests/vm/unstable-root.sh
+kmod-newest:
+	@set -e; u=$$($(KMOD_UNSTABLE) prepare); v=$${u%% *}; \
+		d=$(abspath $(BUILD))/kmod-check/$$v; $(call kmod_stage,$$d); \
+		$(KMOD_UNSTABLE) run --bind $$d -- make -s -C /lib/modules/$$v/build M=$$d \
+			W=1 C=1 modules >$$d/log 2>&1 || { cat $$d/log; exit 1; }; \
+		if grep -v -e 'Skipping BTF generation' $$d/log | grep -q .; then \
+			echo "kmod: diagnostics building for $$v:"; cat $$d/log; exit 1; fi; \
+		cc=$$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"/\1/p' \
+			"$$(echo "$$u" | cut -d' ' -f2)/lib/modules/$$v/build/.config"); \
+		echo "kmod: $$v (unstable root, $$cc): W=1 C=1 clean"; \
+		flock /tmp/cnid-dkms-test.lock $(KMOD_UNSTABLE) run --bind $(CURDIR) --cd $(CURDIR) -- \
+			tests/kmod/dkms-test.sh $(BUILD)/kmod/dkms-newest $$v
+
+check-kmod: kmod-sparse kmod-checkpatch kmod-dkms-test kmod-newest
 
 CHECK_TARGETS += check-kmod
 
