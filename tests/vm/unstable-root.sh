@@ -161,6 +161,7 @@ populate() {
 		dpkg-deb -x "$d" "$r/"
 	done
 	rm -rf "$r/var/tmp/kdebs"
+	in_root "$r" -- apt-get clean
 	in_root "$r" -- depmod "$v"
 	[ -n "$(image "$r" "$v")" ] || die "no vmlinuz for $v in $files"
 	# Debian's 7.x headers lack scripts/checker-valid.sh, without which C=1
