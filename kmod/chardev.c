@@ -190,7 +190,8 @@ static ssize_t cnid_write(struct file *file, const char __user *buf,
 	if (ret)
 		goto out;
 	cf->ready = false;
-	ret = cnid_xfer_start(dev, cf, cf->req, count, READ_ONCE(cnid_timeout_ms));
+	ret = cnid_xfer_start(dev, cf, cf->req, count, READ_ONCE(cnid_timeout_ms),
+			      file->f_flags & O_NONBLOCK);
 	if (!ret)
 		ret = count;
 out:
@@ -258,7 +259,8 @@ static long cnid_ioctl_xfer(struct file *file, struct cnid_xfer __user *uarg)
 	if (ret)
 		goto out;
 	ret = cnid_xfer_start(dev, NULL, cf->req, x.request_len,
-			      cnid_clamp_timeout(x.timeout_ms));
+			      cnid_clamp_timeout(x.timeout_ms),
+			      file->f_flags & O_NONBLOCK);
 	if (ret)
 		goto out;
 	ret = cnid_xfer_run(dev, false, true);

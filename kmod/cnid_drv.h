@@ -83,7 +83,8 @@ struct cnid_dev {
 
 	/* transaction state, under io_mutex */
 	bool active;
-	bool dirty;			/* stale input may be queued */
+	bool dirty;			/* quarantined: stale input may come */
+	unsigned long q_since;		/* request sent or last byte (jiffies) */
 	bool halted;			/* an endpoint stalled */
 	bool event;			/* under lock: something to process */
 	struct cnid_file *owner;	/* write() that started it, or NULL */
@@ -117,7 +118,8 @@ extern unsigned int cnid_timeout_ms;
 
 /* xfer.c (reassembly and cnid_frame_check(): rx.h) */
 int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
-		    const u8 *req, unsigned int len, unsigned int timeout_ms);
+		    const u8 *req, unsigned int len, unsigned int timeout_ms,
+		    bool nonblock);
 int cnid_xfer_run(struct cnid_dev *dev, bool nonblock, bool abort_on_signal);
 void cnid_xfer_abort(struct cnid_dev *dev, int err);
 void cnid_xfer_poll(struct cnid_dev *dev);

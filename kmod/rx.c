@@ -60,11 +60,13 @@ void cnid_rx_reset(struct cnid_rx *rx)
 	rx->stash_len = 0;
 	rx->stream2 = false;
 	rx->garbage = 0;
+	rx->trail = 0;
 }
 
 /*
  * Feed stream bytes: hunt for the preamble, take LEN, then the body up to
- * the frame's end.  Bytes after the frame are ignored.
+ * the frame's end.  Bytes after the frame are dropped and counted in
+ * rx->trail (the caller must treat the reader as holding stale input).
  */
 int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n)
 {
@@ -106,8 +108,10 @@ int cnid_rx_feed(struct cnid_rx *rx, const u8 *p, unsigned int n)
 #endif
 			continue;
 		}
-		if (rx->have >= rx->need)
+		if (rx->have >= rx->need) {
+			rx->trail += n;
 			break;
+		}
 		take = min(n, rx->need - rx->have);
 		memcpy(rx->buf + rx->have, p, take);
 		rx->have += take;

@@ -21,6 +21,7 @@ struct cnid_rx {
 	unsigned int have;	/* bytes of buf: preamble, LEN, body */
 	unsigned int need;	/* frame length once LEN is known, else 0 */
 	unsigned int garbage;	/* bytes discarded before the preamble */
+	unsigned int trail;	/* bytes that followed the frame (dropped) */
 	unsigned int in1;	/* split: bytes from the header pipe */
 	bool stream2;		/* split: header pipe done, body pipe follows */
 	unsigned int stash_len;

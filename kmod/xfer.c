@@ -23,9 +23,27 @@
 
 #include "cnid_drv.h"
 
-static unsigned int drain_ms = 20;
-module_param(drain_ms, uint, 0644);
-MODULE_PARM_DESC(drain_ms, "Quiet time that ends draining stale input after a failed transaction (ms, default 20)");
+/*
+ * After a transaction that did not consume its reply the reader is
+ * quarantined: its input is collected and dropped until the abandoned reply
+ * has arrived whole, or until nothing has arrived for quarantine_ms since
+ * the request or the last byte.  The default is the module's default
+ * command timeout (5 s), the slowest command's bound (a SAM answers a
+ * text+photo read within about 1 s; peers allow 5 s).
+ */
+static unsigned int quarantine_ms = 5000;
+
+static int cnid_quarantine_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 100, CNID_TIMEOUT_MAX_MS);
+}
+
+static const struct kernel_param_ops cnid_quarantine_ops = {
+	.set = cnid_quarantine_set,
+	.get = param_get_uint,
+};
+module_param_cb(quarantine_ms, &cnid_quarantine_ops, &quarantine_ms, 0644);
+MODULE_PARM_DESC(quarantine_ms, "Silence that ends the quarantine after an abandoned reply (ms, 100..60000, default 5000)");
 
 static unsigned int gone_grace_ms = 1000;
 module_param(gone_grace_ms, uint, 0644);
@@ -48,6 +66,18 @@ MODULE_INFO(cnid_test_build, "leaks-replies-to-dmesg");
 					    DUMP_PREFIX_OFFSET, 16, 1, p, n, true)
 #else
 #define cnid_test_leak(p, n) do { } while (0)
+#endif
+
+#ifdef CNID_TEST_NO_QUARANTINE
+/*
+ * TEST ONLY - never in a real build.  tests/kmod/quarantine-canary.sh builds
+ * the module with KCFLAGS=-DCNID_TEST_NO_QUARANTINE: a stale reply reaches
+ * the next caller, which kmod-test's "stale" tests must catch.
+ */
+MODULE_INFO(cnid_test_build, "no-quarantine");
+#define CNID_QUARANTINE 0
+#else
+#define CNID_QUARANTINE 1
 #endif
 
 static bool cnid_rx_complete(struct cnid_dev *dev)
@@ -174,39 +204,8 @@ static int cnid_map_usb_error(struct cnid_dev *dev, int status)
 	return cnid_gone(dev) ? -ENODEV : -EIO;
 }
 
-/* Read and discard whatever a failed transaction left in the device. */
-static void cnid_drain(struct cnid_dev *dev)
-{
-	int round, n = dev->mode == CNID_PIPE_SPLIT ? 2 : 1;
-	unsigned int got;
-
-	for (round = 0; round < 8; round++) {
-		got = 0;
-		if (cnid_submit(dev, CNID_URB_IN_A, dev->urbs[CNID_URB_IN_A].size))
-			break;
-		if (n == 2 && cnid_submit(dev, CNID_URB_IN_B,
-					  dev->urbs[CNID_URB_IN_B].size))
-			break;
-		wait_event_timeout(dev->wait, cnid_gone(dev),
-				   msecs_to_jiffies(drain_ms));
-		usb_kill_urb(dev->urbs[CNID_URB_IN_A].urb);
-		usb_kill_urb(dev->urbs[CNID_URB_IN_B].urb);
-		got += dev->urbs[CNID_URB_IN_A].urb->actual_length;
-		if (n == 2)
-			got += dev->urbs[CNID_URB_IN_B].urb->actual_length;
-		atomic64_add(got, &dev->garbage_bytes);
-		if (!got || cnid_gone(dev))
-			break;
-	}
-	cnid_stop_urbs(dev);
-	if (dev->halted && !cnid_gone(dev)) {
-		for (round = 0; round < n; round++) {
-			usb_clear_halt(dev->udev, dev->in_pipe[round]);
-			usb_clear_halt(dev->udev, dev->out_pipe[round]);
-		}
-		dev->halted = false;
-	}
-}
+static int cnid_quarantine(struct cnid_dev *dev, bool nonblock,
+			   unsigned long deadline);
 
 static void cnid_count(struct cnid_dev *dev, int err)
 {
@@ -256,11 +255,15 @@ static void cnid_xfer_finish(struct cnid_dev *dev, int err)
  * cnid_xfer_abort - end the active transaction, if any, with an error
  * @dev: the reader, io_mutex held
  * @err: the error its owner will read
+ *
+ * Without one, stops what a quarantine left in flight.
  */
 void cnid_xfer_abort(struct cnid_dev *dev, int err)
 {
 	if (dev->active)
 		cnid_xfer_finish(dev, err);
+	else
+		cnid_stop_urbs(dev);
 }
 
 /**
@@ -270,11 +273,16 @@ void cnid_xfer_abort(struct cnid_dev *dev, int err)
  * @req: a well-formed request frame
  * @len: its length
  * @timeout_ms: whole-transaction timeout
+ * @nonblock: do not wait for a quarantine to end (-EAGAIN)
  *
- * Return: 0, or -errno with nothing left in flight.
+ * A quarantined reader (see cnid_quarantine()) is waited for first, within
+ * timeout_ms.
+ *
+ * Return: 0, or -errno (-EAGAIN, -ETIMEDOUT, -EINTR while quarantined).
  */
 int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
-		    const u8 *req, unsigned int len, unsigned int timeout_ms)
+		    const u8 *req, unsigned int len, unsigned int timeout_ms,
+		    bool nonblock)
 {
 	struct cnid_urb *b = &dev->urbs[CNID_URB_IN_B];
 	int ret;
@@ -282,8 +290,10 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
 	if (cnid_gone(dev))
 		return -ENODEV;
 	if (dev->dirty) {
-		cnid_drain(dev);
-		dev->dirty = false;
+		ret = cnid_quarantine(dev, nonblock,
+				      jiffies + msecs_to_jiffies(timeout_ms));
+		if (ret)
+			return ret;
 	}
 	cnid_rx_reset(&dev->rx);
 	dev->result = -EINPROGRESS;
@@ -319,6 +329,7 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
 	}
 	dev->active = true;
 	dev->owner = owner;
+	dev->q_since = jiffies;
 	mod_timer(&dev->timer, dev->deadline);
 	return 0;
 }
@@ -371,8 +382,16 @@ static int cnid_rearm(struct cnid_dev *dev)
 	return 0;
 }
 
-/* Look at whatever completed; finish the transaction if it is over. */
-static void cnid_xfer_process(struct cnid_dev *dev)
+static bool cnid_xfer_wake(struct cnid_dev *dev)
+{
+	return READ_ONCE(dev->event) || cnid_gone(dev);
+}
+
+/*
+ * Take whatever completed into dev->rx; 0 or -errno.  In a quarantine an IN
+ * URB that was killed or poisoned (reset, suspend) only ends early.
+ */
+static int cnid_collect(struct cnid_dev *dev, bool quarantine)
 {
 	struct cnid_urb snap[CNID_NR_URBS];
 	int i, ret = 0;
@@ -390,25 +409,36 @@ static void cnid_xfer_process(struct cnid_dev *dev)
 
 		if (!cu->done)
 			continue;
-		if (cu->status && !(cu->retarget &&
+		if (cu->status && !((cu->retarget || quarantine) &&
 				    (cu->status == -ECONNRESET ||
-				     cu->status == -ENOENT))) {
-			ret = cnid_map_usb_error(dev, cu->status);
-			break;
-		}
+				     cu->status == -ENOENT)))
+			return cnid_map_usb_error(dev, cu->status);
 		if (i == CNID_URB_OUT_HDR || i == CNID_URB_OUT_BODY) {
 			if (cu->actual != cu->urb->transfer_buffer_length)
 				ret = -EIO;
 			continue;
 		}
+		if (cu->actual)
+			dev->q_since = jiffies;
 		ret = cnid_take_in(dev, i, cu->actual);
 	}
+	return ret;
+}
+
+/* Look at whatever completed; finish the transaction if it is over. */
+static void cnid_xfer_process(struct cnid_dev *dev)
+{
+	int ret = cnid_collect(dev, false);
+
 	if (!ret && cnid_rx_complete(dev)) {
 		struct cnid_rx *rx = &dev->rx;
 
 		rx->have = rx->need;
 		cnid_test_leak(rx->buf, rx->need);	/* test builds only */
 		cnid_xfer_finish(dev, cnid_rx_verify(rx));
+		/* bytes after the frame: the reader holds stale input */
+		if (rx->trail)
+			dev->dirty = true;
 		return;
 	}
 	if (!ret)
@@ -416,6 +446,75 @@ static void cnid_xfer_process(struct cnid_dev *dev)
 	if (ret)
 		cnid_xfer_finish(dev, cnid_submit_gone_error(ret) ?
 				 cnid_map_usb_error(dev, ret) : ret);
+}
+
+/*
+ * The quarantine: go on collecting the abandoned reply (dev->rx as its
+ * transaction left it) and drop it.  It ends once a whole frame has arrived
+ * with nothing after it, or after quarantine_ms without input since the
+ * request or the last byte.  The caller waits killably, in steps of at most
+ * CNID_PEEK_MS, until then or until its own deadline (-ETIMEDOUT); with
+ * nonblock it gets -EAGAIN at once.  Then the URBs stay in flight and the
+ * reader stays dirty, for the next caller to go on.
+ */
+static int cnid_quarantine(struct cnid_dev *dev, bool nonblock,
+			   unsigned long deadline)
+{
+	unsigned long end;
+	long left;
+	int i, ret;
+
+	if (dev->halted && !cnid_gone(dev)) {
+		cnid_stop_urbs(dev);
+		for (i = 0; i < (dev->mode == CNID_PIPE_SPLIT ? 2 : 1); i++) {
+			usb_clear_halt(dev->udev, dev->in_pipe[i]);
+			usb_clear_halt(dev->udev, dev->out_pipe[i]);
+		}
+		dev->halted = false;
+	}
+	ret = 0;
+	while (CNID_QUARANTINE) {
+		ret = cnid_collect(dev, true);
+		if (ret) {
+			/* a broken frame: drop it, keep listening */
+			if (ret != -EPROTO && ret != -EMSGSIZE)
+				break;
+			atomic64_add(dev->rx.have, &dev->garbage_bytes);
+			cnid_rx_reset(&dev->rx);
+			ret = 0;
+		}
+		if (cnid_rx_complete(dev)) {
+			if (!dev->rx.trail)
+				break;
+			cnid_rx_reset(&dev->rx);
+			dev->q_since = jiffies;
+		}
+		if (cnid_gone(dev)) {
+			ret = -ENODEV;
+			break;
+		}
+		end = dev->q_since + msecs_to_jiffies(READ_ONCE(quarantine_ms));
+		if (time_after_eq(jiffies, end))
+			break;
+		ret = cnid_rearm(dev);
+		if (ret)
+			break;
+		if (nonblock)
+			return -EAGAIN;
+		if (time_after_eq(jiffies, deadline))
+			return -ETIMEDOUT;
+		left = min_t(long, end - jiffies, deadline - jiffies);
+		left = min_t(long, left, msecs_to_jiffies(CNID_PEEK_MS));
+		left = wait_event_killable_timeout(dev->wait, cnid_xfer_wake(dev),
+						   max(left, 1L));
+		if (left < 0)
+			return -EINTR;
+	}
+	atomic64_add(dev->rx.have, &dev->garbage_bytes);
+	cnid_stop_urbs(dev);
+	if (!ret)
+		dev->dirty = false;
+	return ret;
 }
 
 /**
@@ -431,11 +530,6 @@ void cnid_xfer_poll(struct cnid_dev *dev)
 		cnid_xfer_finish(dev, -ENODEV);
 	else if (time_after_eq(jiffies, dev->deadline))
 		cnid_xfer_finish(dev, -ETIMEDOUT);
-}
-
-static bool cnid_xfer_wake(struct cnid_dev *dev)
-{
-	return READ_ONCE(dev->event) || cnid_gone(dev);
 }
 
 /**
