@@ -10,6 +10,8 @@
 #                        unstable root (tests/vm/unstable-root.sh; gcc-16)
 #   make privacy-canary  a module built to leak replies into dmesg must make
 #                        the netlink scenario's privacy check fail (6.1)
+#   make quarantine-canary  a module built without the quarantine must make
+#                        every stale-reply case of 24-kmod-stale fail (6.1)
 # Kernels: KMOD_KVERS (default: every /lib/modules/*/build).
 
 # W=1/sparse/DKMS builds: the kernels' headers come with tests/vm/vm.mk's
@@ -111,6 +113,17 @@ privacy-canary: vm-guest
 	BUILD='$(BUILD)' tests/kmod/privacy-canary.sh $(PRIVACY_CANARY_KERNEL)
 
 CHECK_TARGETS += privacy-canary
+
+# The quarantine's planted fault: tests/kmod/quarantine-canary.sh boots
+# 24-kmod-stale (6.1, one guest boot) with a module built with
+# KCFLAGS=-DCNID_TEST_NO_QUARANTINE and requires every stale-reply case of
+# both pipe modes to fail (~18 s).
+.PHONY: quarantine-canary
+quarantine-canary: vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/kmod/quarantine-canary.sh $(PRIVACY_CANARY_KERNEL)
+
+CHECK_TARGETS += quarantine-canary
 
 # Guest benchmark: /dev/cnidN vs usbfs round trip (bench/kmod-latency.c),
 # run by tests/vm/scenarios/30-kmod-latency.sh.

@@ -131,7 +131,7 @@ static void start_endless(struct emu *e, uint8_t byte)
 static void schedule_reply(struct emu *e, const struct emu_reply *rep)
 {
 	struct emu_fault f = e->fault;
-	size_t len = rep->len, pre = 0;
+	size_t len = rep->len, pre = 0, trail_cut = 0;
 	unsigned delay = rep->cmd < _CNID_CMD_MAX ? e->delay_ms[rep->cmd] : 0;
 
 	e->fault.kind = FAULT_NONE;
@@ -157,6 +157,15 @@ static void schedule_reply(struct emu *e, const struct emu_reply *rep)
 		memcpy(e->tx + pre, rep->buf, len);
 	}
 	e->tx_len = pre + len;
+	if (f.kind == FAULT_TRAIL && len) {
+		/* fill bytes in the same transfer, then the frame again */
+		size_t n = f.arg > 0 ? (size_t)f.arg : 7;
+
+		memset(e->tx + e->tx_len, f.byte, n);
+		memcpy(e->tx + e->tx_len + n, e->tx + pre, len);
+		trail_cut = e->tx_len + n;
+		e->tx_len += n + len;
+	}
 	switch (f.kind) {
 	case FAULT_CHECKSUM:
 		e->tx[e->tx_len - 1] ^= 0x01;
@@ -189,6 +198,8 @@ static void schedule_reply(struct emu *e, const struct emu_reply *rep)
 	 */
 	e->tx_shown = pre + CNID_HDR_LEN + 3 < e->tx_len ? pre + CNID_HDR_LEN + 3 : e->tx_len;
 	e->tx_cuts[e->tx_ncuts++] = e->tx_len;
+	if (trail_cut)
+		add_cut(e, trail_cut);
 	if (f.kind == FAULT_SPLIT || f.kind == FAULT_UNPLUG_MID) {
 		size_t at = f.arg > 0 ? (size_t)f.arg : e->tx_len / 2;
 

@@ -38,6 +38,7 @@ enum emu_fault_kind {
 	FAULT_SW3,         /* error reply with this SW3 (and SW1 SW2), no data */
 	FAULT_UNPLUG_MID,  /* send N bytes, then unplug */
 	FAULT_SPLIT,       /* two pieces: N bytes, then the rest */
+	FAULT_TRAIL,       /* N fill bytes after the reply, then a copy of it */
 	_FAULT_MAX,
 };
 

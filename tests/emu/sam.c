@@ -310,6 +310,7 @@ static const char *const fault_names[_FAULT_MAX] = {
 	[FAULT_SW3] = "sw3",
 	[FAULT_UNPLUG_MID] = "unplug-mid",
 	[FAULT_SPLIT] = "split",
+	[FAULT_TRAIL] = "trail",
 };
 
 const char *fault_name(enum emu_fault_kind k)
@@ -367,16 +368,18 @@ int fault_parse(int argc, char **argv, struct emu_fault *ret, char *err, size_t 
 		}
 		break;
 	case FAULT_GARBAGE:
+	case FAULT_TRAIL:
 	case FAULT_ENDLESS:
-		if (argc >= 2 && f.kind == FAULT_GARBAGE) {
-			if (parse_num(argv[1], 1, 4096, &v) < 0) {
-				snprintf(err, errsize, "garbage length must be 1..4096");
+		if (argc >= 2 && f.kind != FAULT_ENDLESS) {
+			if (parse_num(argv[1], 1, f.kind == FAULT_TRAIL ? 1024 : 4096, &v) < 0) {
+				snprintf(err, errsize, "%s length must be 1..%d", argv[0],
+					 f.kind == FAULT_TRAIL ? 1024 : 4096);
 				return -EINVAL;
 			}
 			f.arg = v;
 		}
-		if (argc >= (f.kind == FAULT_GARBAGE ? 3 : 2)) {
-			if (parse_num(argv[f.kind == FAULT_GARBAGE ? 2 : 1], 0, 255, &v) < 0 ||
+		if (argc >= (f.kind != FAULT_ENDLESS ? 3 : 2)) {
+			if (parse_num(argv[f.kind != FAULT_ENDLESS ? 2 : 1], 0, 255, &v) < 0 ||
 			    v == 0xAA) {
 				snprintf(err, errsize, "fill byte must be 0..255 and not 0xAA");
 				return -EINVAL;

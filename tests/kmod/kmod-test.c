@@ -10,8 +10,10 @@
  *
  *   kmod-test --serial NAME --mode split|single --ctl SOCKET --card FILE
  *             [--name PREFIX] [--cycles N] [--hammer N] [--wait MS] TEST...
- *   TEST: basic faults boundaries rw hammer pm unplug read (default: all but
- *   unplug and read; read: the card read alone).  --wait: how long to wait
+ *   TEST: basic faults boundaries rw hammer pm unplug read stale (default:
+ *   all but unplug, read and stale; read: the card read alone; stale: a
+ *   caller that gives up leaves no reply to the next one; stale-CASE: one
+ *   of its cases, e.g. stale-write-close).  --wait: how long to wait
  *   for the reader's node (default 10000 ms).
  *
  * Prints "TEST <PREFIX>.<check> PASS|FAIL reason" lines (tests/vm contract).
@@ -652,6 +654,136 @@ static void check_unplug(int cycles)
 	result("unplug-during-read-xfer-poll", ok == cycles, "%d of %d survived; %s", ok, cycles, why);
 }
 
+/*
+ * A stale reply must never reach the next caller (kmod/README.md,
+ * "Quarantine").  Caller A gives up on a card read the reader answers
+ * after 800 ms: (a) the ioctl with timeout_ms=200, (b) write() and close()
+ * 200 ms later, (c) write(), blocked in read(), SIGKILLed 200 ms later; or
+ * (d) A's read succeeds but the reader sends 7 bytes after the frame and
+ * then the frame again.  Caller B, on another file, then asks for the SAM
+ * status: it must get the 11-byte SAM-status reply (LEN 4, SW3 90, no
+ * data), not A's card; and B's own card read must return the card.  Once
+ * more through (a) with an O_NONBLOCK ioctl first: EAGAIN while quarantined.
+ */
+enum stale_how { STALE_IOCTL, STALE_NONBLOCK, STALE_CLOSE, STALE_KILL, STALE_TRAIL };
+
+static int card_read_fd(int f, uint8_t *out)
+{
+	static uint8_t expect[CNID_WIRE_FRAME_MAX];
+	int n = transact_fd(f, CNID_CMD_READ, NULL, out, NULL, 0);
+	int e = cnid_card_desc_frame(want, 0, expect, sizeof(expect));
+
+	if (n < 0)
+		return n;
+	return n == e && memcmp(out, expect, (size_t)n) == 0 ? 0 : -EBADMSG;
+}
+
+static void stale_case(const char *name, enum stale_how how)
+{
+	static uint8_t buf[CNID_WIRE_FRAME_MAX];
+	struct cnid_response resp = { 0 };
+	uint8_t req[64];
+	int fa, fb, n, m, a = 0, pfd[2];
+	char c, then[80];
+	pid_t pid;
+	uint64_t t0;
+
+	n = cnid_command_build(CNID_CMD_READ, NULL, req, sizeof(req));
+	if (how != STALE_TRAIL)
+		ctl("delay read 800");
+	switch (how) {
+	case STALE_IOCTL:
+	case STALE_NONBLOCK:
+		fa = open_node(0);
+		a = transact_fd(fa, CNID_CMD_READ, NULL, buf, NULL, 200);
+		a = a == -ETIMEDOUT ? 0 : (a < 0 ? a : -EPROTO);
+		close(fa);
+		break;
+	case STALE_CLOSE:
+		fa = open_node(0);
+		a = write(fa, req, (size_t)n) == n ? 0 : -errno;
+		nap_ms(200);
+		close(fa);
+		break;
+	case STALE_KILL:
+		if (pipe(pfd) < 0) {
+			a = -errno;
+			break;
+		}
+		pid = fork();
+		if (pid == 0) {
+			fa = open_node(0);
+			if (fa < 0 || write(fa, req, (size_t)n) != n)
+				_exit(1);
+			if (write(pfd[1], "x", 1) != 1)
+				_exit(1);
+			(void)!read(fa, buf, sizeof(buf));	/* blocks until killed */
+			_exit(2);
+		}
+		close(pfd[1]);
+		a = pid > 0 && read(pfd[0], &c, 1) == 1 ? 0 : -EIO;
+		close(pfd[0]);
+		nap_ms(200);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		break;
+	case STALE_TRAIL:
+		ctl("fault trail 7");
+		fa = open_node(0);
+		a = card_read_fd(fa, buf);
+		close(fa);
+		break;
+	}
+	ctl("delay none");
+	fb = open_node(0);
+	if (how == STALE_NONBLOCK) {
+		/* O_NONBLOCK while quarantined: EAGAIN, never the stale reply */
+		int fn = open_node(O_NONBLOCK);
+
+		m = transact_fd(fn, CNID_CMD_SAM_STATUS, NULL, buf, NULL, 0);
+		result("stale-nonblock-eagain", m == -EAGAIN, "got %d", m);
+		close(fn);
+	}
+	t0 = now_us();
+	m = transact_fd(fb, CNID_CMD_SAM_STATUS, NULL, buf, &resp, 0);
+	result(name, a == 0 && m == 11 && buf[5] == 0 && buf[6] == 4 && resp.sw3 == 0x90 &&
+	       resp.data_len == 0,
+	       "A: %d; B's SAM status got %d bytes (LEN %u, SW3 %02x, %zu data bytes) after %llu ms",
+	       a, m, m >= 7 ? (unsigned)(buf[5] << 8 | buf[6]) : 0, resp.sw3, resp.data_len,
+	       (unsigned long long)(now_us() - t0) / 1000);
+	m = card_read_fd(fb, buf);
+	snprintf(then, sizeof(then), "%s-then-read", name);
+	result(then, m == 0, "B's card read: %d", m);
+	close(fb);
+}
+
+/* "stale": every case; "stale-CASE": that one alone. */
+static void check_stale(const char *which)
+{
+	static const struct {
+		const char *name;
+		enum stale_how how;
+	} cases[] = {
+		{ "stale-ioctl-timeout", STALE_IOCTL },
+		{ "stale-ioctl-timeout-nonblock", STALE_NONBLOCK },
+		{ "stale-write-close", STALE_CLOSE },
+		{ "stale-write-sigkill", STALE_KILL },
+		{ "stale-trailing-bytes", STALE_TRAIL },
+	};
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (strcmp(which, "stale") && strcmp(which, cases[i].name))
+			continue;
+		stale_case(cases[i].name, cases[i].how);
+		any = true;
+	}
+	if (!any)
+		result(which, false, "no such test");
+}
+
 /* The card read, byte for byte what the card description says (22-kmod-unplug
  * runs it through a re-inserted module: I/O works after rmmod + insmod). */
 static void check_read(void)
@@ -727,6 +859,8 @@ int main(int argc, char **argv)
 			check_unplug(cycles);
 		if (strcmp(t, "read") == 0)
 			check_read();
+		if (strncmp(t, "stale", 5) == 0)
+			check_stale(t);
 	}
 	if (fd >= 0)
 		close(fd);
