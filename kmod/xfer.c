@@ -275,8 +275,9 @@ void cnid_xfer_abort(struct cnid_dev *dev, int err)
  * @timeout_ms: whole-transaction timeout
  * @nonblock: do not wait for a quarantine to end (-EAGAIN)
  *
- * A quarantined reader (see cnid_quarantine()) is waited for first, within
- * timeout_ms.
+ * A quarantined reader (see cnid_quarantine()) is waited for first, at
+ * most timeout_ms + quarantine_ms (it can only last longer while the reader
+ * keeps sending).
  *
  * Return: 0, or -errno (-EAGAIN, -ETIMEDOUT, -EINTR while quarantined).
  */
@@ -290,8 +291,9 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
 	if (cnid_gone(dev))
 		return -ENODEV;
 	if (dev->dirty) {
-		ret = cnid_quarantine(dev, nonblock,
-				      jiffies + msecs_to_jiffies(timeout_ms));
+		ret = cnid_quarantine(dev, nonblock, jiffies +
+				      msecs_to_jiffies(timeout_ms +
+						       READ_ONCE(quarantine_ms)));
 		if (ret)
 			return ret;
 	}
@@ -453,10 +455,20 @@ static void cnid_xfer_process(struct cnid_dev *dev)
  * transaction left it) and drop it.  It ends once a whole frame has arrived
  * with nothing after it, or after quarantine_ms without input since the
  * request or the last byte.  The caller waits killably, in steps of at most
- * CNID_PEEK_MS, until then or until its own deadline (-ETIMEDOUT); with
+ * CNID_PEEK_MS, until then or until @deadline (-ETIMEDOUT); with
  * nonblock it gets -EAGAIN at once.  Then the URBs stay in flight and the
  * reader stays dirty, for the next caller to go on.
  */
+static bool cnid_urb_idle(struct cnid_dev *dev, enum cnid_urb_id id)
+{
+	bool idle;
+
+	spin_lock_irq(&dev->lock);
+	idle = !dev->urbs[id].busy && !dev->urbs[id].done;
+	spin_unlock_irq(&dev->lock);
+	return idle;
+}
+
 static int cnid_quarantine(struct cnid_dev *dev, bool nonblock,
 			   unsigned long deadline)
 {
@@ -486,7 +498,12 @@ static int cnid_quarantine(struct cnid_dev *dev, bool nonblock,
 		if (cnid_rx_complete(dev)) {
 			if (!dev->rx.trail)
 				break;
+			/*
+			 * Bytes followed the frame: what comes next is one
+			 * stream (split: on the body pipe, after the header).
+			 */
 			cnid_rx_reset(&dev->rx);
+			dev->rx.stream2 = dev->mode == CNID_PIPE_SPLIT;
 			dev->q_since = jiffies;
 		}
 		if (cnid_gone(dev)) {
@@ -496,7 +513,12 @@ static int cnid_quarantine(struct cnid_dev *dev, bool nonblock,
 		end = dev->q_since + msecs_to_jiffies(READ_ONCE(quarantine_ms));
 		if (time_after_eq(jiffies, end))
 			break;
-		ret = cnid_rearm(dev);
+		/* split: keep the header pipe read too, or leftovers stay there */
+		ret = dev->mode == CNID_PIPE_SPLIT && dev->rx.stream2 &&
+		      cnid_urb_idle(dev, CNID_URB_IN_A) ?
+		      cnid_submit(dev, CNID_URB_IN_A, dev->in_maxp[0]) : 0;
+		if (!ret)
+			ret = cnid_rearm(dev);
 		if (ret)
 			break;
 		if (nonblock)
