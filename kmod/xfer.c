@@ -450,15 +450,6 @@ static void cnid_xfer_process(struct cnid_dev *dev)
 				 cnid_map_usb_error(dev, ret) : ret);
 }
 
-/*
- * The quarantine: go on collecting the abandoned reply (dev->rx as its
- * transaction left it) and drop it.  It ends once a whole frame has arrived
- * with nothing after it, or after quarantine_ms without input since the
- * request or the last byte.  The caller waits killably, in steps of at most
- * CNID_PEEK_MS, until then or until @deadline (-ETIMEDOUT); with
- * nonblock it gets -EAGAIN at once.  Then the URBs stay in flight and the
- * reader stays dirty, for the next caller to go on.
- */
 static bool cnid_urb_idle(struct cnid_dev *dev, enum cnid_urb_id id)
 {
 	bool idle;
@@ -469,6 +460,15 @@ static bool cnid_urb_idle(struct cnid_dev *dev, enum cnid_urb_id id)
 	return idle;
 }
 
+/*
+ * The quarantine: go on collecting the abandoned reply (dev->rx as its
+ * transaction left it) and drop it.  It ends once a whole frame has arrived
+ * with nothing after it, or after quarantine_ms without input since the
+ * request or the last byte.  The caller waits killably, in steps of at most
+ * CNID_PEEK_MS, until then or until @deadline (-ETIMEDOUT); with
+ * nonblock it gets -EAGAIN at once.  Then the URBs stay in flight and the
+ * reader stays dirty, for the next caller to go on.
+ */
 static int cnid_quarantine(struct cnid_dev *dev, bool nonblock,
 			   unsigned long deadline)
 {
