@@ -32,6 +32,8 @@ ALL_TARGETS :=
 # `make check` (tools/install-deps.sh explains the kernel-* items).
 DEPS_BUILD := build-essential
 DEPS_CHECK :=
+# shell words for a package list, sorted, each quoted (items may hold globs)
+deps_words = $(foreach d,$(sort $(1)),'$(d)')
 
 .PHONY: all check deps deps-build print-deps demo module module-clean clean install
 .DEFAULT_GOAL := all
@@ -51,14 +53,14 @@ include tests/deep/deep.mk
 all: $(ALL_TARGETS)
 
 deps:
-	@tools/install-deps.sh $(foreach d,$(sort $(DEPS_BUILD) $(DEPS_CHECK)),'$(d)')
+	@tools/install-deps.sh $(call deps_words,$(DEPS_BUILD) $(DEPS_CHECK))
 
 deps-build:
-	@tools/install-deps.sh $(foreach d,$(sort $(DEPS_BUILD)),'$(d)')
+	@tools/install-deps.sh $(call deps_words,$(DEPS_BUILD))
 
 print-deps:
-	@echo "DEPS_BUILD=$(foreach d,$(sort $(DEPS_BUILD)),'$(d)')"
-	@echo "DEPS_CHECK=$(foreach d,$(sort $(DEPS_CHECK)),'$(d)')"
+	@echo "DEPS_BUILD=$(call deps_words,$(DEPS_BUILD))"
+	@echo "DEPS_CHECK=$(call deps_words,$(DEPS_CHECK))"
 
 check: deps
 	@$(MAKE) --no-print-directory check-run
