@@ -119,7 +119,8 @@ static int cnid_release(struct inode *inode, struct file *file)
 		mutex_unlock(&dev->io_mutex);
 		cnid_xfer_arm(dev, GFP_KERNEL);
 	}
-	usb_autopm_put_interface(dev->intf);
+	if (CNID_PLANT(true, !cnid_gone(dev)))
+		usb_autopm_put_interface(dev->intf);
 
 	kfree(cf->reply);
 	kfree(cf->req);
@@ -280,7 +281,7 @@ static long cnid_ioctl_xfer(struct file *file, struct cnid_xfer __user *uarg)
 	ret = cnid_lock(cf, file);
 	if (ret)
 		goto out_free;
-	if (!cf->ioctl || x.request_len != cf->req_len ||
+	if (CNID_PLANT(!cf->ioctl, true) || x.request_len != cf->req_len ||
 	    memcmp(req, cf->req, x.request_len)) {
 		/* an interrupted ioctl's transaction ends first, unread */
 		if (cf->ioctl && wait_event_interruptible(cf->dev->wait,

@@ -123,6 +123,17 @@ static inline bool cnid_gone(struct cnid_dev *dev)
 
 extern unsigned int cnid_timeout_ms;
 
+/*
+ * TEST ONLY: tests/kmod/engine-canary.sh builds the module with
+ * KCFLAGS=-DCNID_TEST_ENGINE_PLANT, where CNID_PLANT(good, bad) picks the
+ * planted faults that 25-kmod-engine must catch.
+ */
+#ifdef CNID_TEST_ENGINE_PLANT
+#define CNID_PLANT(good, bad) (bad)
+#else
+#define CNID_PLANT(good, bad) (good)
+#endif
+
 /* xfer.c (reassembly and cnid_frame_check(): rx.h) */
 bool cnid_claimable(struct cnid_dev *dev);
 int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *cf,

@@ -32,6 +32,9 @@ static const struct usb_device_id cnid_ids[] = {
 	{ }
 };
 MODULE_DEVICE_TABLE(usb, cnid_ids);
+#ifdef CNID_TEST_ENGINE_PLANT
+MODULE_INFO(cnid_test_build, "engine-plant");
+#endif
 
 static int cnid_find_endpoints(struct cnid_dev *dev, struct usb_interface *intf)
 {
@@ -202,7 +205,7 @@ static int cnid_pause(struct usb_interface *intf, pm_message_t message)
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
 	mutex_lock(&dev->io_mutex);
-	cnid_xfer_stop(dev, -ECONNABORTED, true);
+	cnid_xfer_stop(dev, CNID_PLANT(-ECONNABORTED, -EIO), true);
 	mutex_unlock(&dev->io_mutex);
 	cancel_work_sync(&dev->halt_work);
 	return 0;
@@ -234,7 +237,7 @@ static int cnid_pre_reset(struct usb_interface *intf)
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
 	mutex_lock(&dev->io_mutex);
-	cnid_xfer_stop(dev, -ECONNABORTED, true);
+	cnid_xfer_stop(dev, CNID_PLANT(-ECONNABORTED, -EIO), true);
 	return 0;
 }
 

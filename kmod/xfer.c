@@ -284,7 +284,8 @@ static unsigned int cnid_in_len(struct cnid_dev *dev, enum cnid_urb_id id)
 		return dev->phase == CNID_ACTIVE && rx->stream2 ? 0 : maxp;
 	if ((split && !rx->stream2) || !rx->need || rx->have >= rx->need)
 		return maxp;
-	return min(roundup(rx->need - rx->have, maxp), dev->urbs[id].size);
+	return min(roundup(rx->need - rx->have + CNID_PLANT(0, 1), maxp),
+		   dev->urbs[id].size);
 }
 
 /**
@@ -341,6 +342,16 @@ static bool cnid_may_claim(struct cnid_dev *dev)
 	ret = cnid_claimable(dev) || cnid_gone(dev);
 	spin_unlock_irq(&dev->lock);
 	return ret;
+}
+
+/* Wait for the reader to be free: > 0, 0 (timeout) or -ERESTARTSYS. */
+static long cnid_wait_free(struct cnid_dev *dev, long left)
+{
+#ifdef CNID_TEST_ENGINE_PLANT
+	return wait_event_killable_timeout(dev->wait, cnid_may_claim(dev), left);
+#else
+	return wait_event_interruptible_timeout(dev->wait, cnid_may_claim(dev), left);
+#endif
 }
 
 /**
@@ -410,8 +421,7 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *cf,
 		left = (long)(until - jiffies);
 		if (left <= 0)
 			return -ETIMEDOUT;
-		if (wait_event_interruptible_timeout(dev->wait,
-						     cnid_may_claim(dev), left) < 0)
+		if (cnid_wait_free(dev, left) < 0)
 			return -ERESTARTSYS;
 	}
 	if (cnid_gone(dev)) {
