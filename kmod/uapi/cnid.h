@@ -138,14 +138,14 @@ struct cnid_dev_info {
 
 /**
  * struct cnid_state - a reader's announced state, with the card's details
- * @reader: reader id: CNID_IOC_STATE on /dev/cnid-ctl: in (a serial
- *	reader's id); elsewhere out
+ * @reader: reader id: out; in for CNID_IOC_STATE on /dev/cnid-ctl (a
+ *	serial reader's id)
  * @seq: out: sequence number of the last announcement (0: none yet); it
  *	is also the CNID_NL_A_SEQ and CNID_SEQ of that announcement's public
  *	event
  * @event: enum cnid_nl_event: what the last announcement reported; in
  *	for CNID_IOC_ANNOUNCE
- * @card_state: out: enum cnid_nl_card_state
+ * @card_state: out: enum cnid_nl_card_state (the event decides it)
  * @card_type: enum cnid_nl_card_type (card_read)
  * @valid: 1 if the card passed the helper's validation (card_read)
  * @expired: 1 if the card is past its validity (card_read)
@@ -220,12 +220,11 @@ struct cnid_serial {
 /*
  * On a server fd only (ENOTTY elsewhere): announce an event for its reader
  * (struct cnid_state, see there).  Applied whole or not at all: on success
- * the reader's state is updated, @seq is the new sequence number, the
- * public event goes to the "events" group and out as a uevent; on an error
- * nothing changed and the call may be retried.  ENODEV once the reader is
- * gone.
+ * (0) the reader's state is updated and its seq advanced, the public event
+ * goes to the "events" group and out as a uevent; on an error nothing
+ * changed and the call may be retried.  ENODEV once the reader is gone.
  */
-#define CNID_IOC_ANNOUNCE _IOWR(CNID_IOC_MAGIC, 4, struct cnid_state)
+#define CNID_IOC_ANNOUNCE _IOW(CNID_IOC_MAGIC, 4, struct cnid_state)
 /*
  * On /dev/cnidN: the reader's state with the card's details.  On
  * /dev/cnid-ctl: the same for the serial reader @reader (ENODEV if there is
