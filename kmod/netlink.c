@@ -2,15 +2,11 @@
 /*
  * cnid: the readers' announced state and where it goes.
  *
- * Only the helper that serves a reader announces for it: through a server
- * fd that CNID_IOC_SERVE hands out on the reader's own /dev/cnidN (device
- * access plus CAP_NET_ADMIN or CAP_SYS_ADMIN, one per reader), or that
- * CNID_IOC_REGISTER on /dev/cnid-ctl hands out for a serial reader, which
- * exists as long as that fd.  The module keeps the last announcement and
- * tells everyone the public part (generic netlink family "cnid", its
- * "events" group, KOBJ_CHANGE uevents); the details go only to whom the
- * reader's node admits (CNID_IOC_STATE, EPOLLPRI).  kmod/README.md, "Trust
- * and privacy".
+ * Only a reader's server fd announces (CNID_IOC_SERVE on its /dev/cnidN;
+ * CNID_IOC_REGISTER on /dev/cnid-ctl for a serial reader, which lives as
+ * long as that fd).  The public part goes to everyone (generic netlink
+ * family "cnid", uevents), the details only to whom the reader's node
+ * admits (CNID_IOC_STATE, EPOLLPRI).  kmod/README.md, "Trust and privacy".
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -28,7 +24,7 @@
 #include "cnid_drv.h"
 
 static LIST_HEAD(cnid_readers);
-/* the list and every reader's state; taken after a device's io_mutex */
+/* the list and every reader's state; nests in no lock of ours */
 static DEFINE_MUTEX(cnid_readers_lock);
 static unsigned int cnid_readers_gen = 1;	/* list changes, for dumps */
 static DEFINE_IDA(cnid_serial_ida);
@@ -237,23 +233,18 @@ void cnid_reader_init(struct cnid_reader *r, struct cnid_dev *dev)
 	r->dev = dev;
 }
 
-static void cnid_reader_add(struct cnid_reader *r)
+/* Unlisted, a reader takes no announcement and gets no uevent. */
+static void cnid_reader_list(struct cnid_reader *r, bool add)
 {
 	mutex_lock(&cnid_readers_lock);
-	list_add_tail(&r->node, &cnid_readers);
-	cnid_readers_gen++;
-	cnid_nl_send(cnid_nl_event(r, CNID_NL_CMD_READER_ADDED, NULL));
-	mutex_unlock(&cnid_readers_lock);
-}
-
-/* Unlisted, the reader takes no announcement and gets no uevent. */
-static void cnid_reader_del(struct cnid_reader *r)
-{
-	mutex_lock(&cnid_readers_lock);
-	if (!list_empty(&r->node)) {
-		list_del_init(&r->node);
+	if (add == list_empty(&r->node)) {
+		if (add)
+			list_add_tail(&r->node, &cnid_readers);
+		else
+			list_del_init(&r->node);
 		cnid_readers_gen++;
-		cnid_nl_send(cnid_nl_event(r, CNID_NL_CMD_READER_REMOVED, NULL));
+		cnid_nl_send(cnid_nl_event(r, add ? CNID_NL_CMD_READER_ADDED :
+					   CNID_NL_CMD_READER_REMOVED, NULL));
 	}
 	mutex_unlock(&cnid_readers_lock);
 }
@@ -263,13 +254,13 @@ void cnid_readers_add(struct cnid_dev *dev)
 {
 	dev->rd.id = dev->minor;
 	strscpy(dev->rd.name, dev->name, sizeof(dev->rd.name));
-	cnid_reader_add(&dev->rd);
+	cnid_reader_list(&dev->rd, true);
 }
 
 /* From disconnect, before the node and its minor go. */
 void cnid_readers_del(struct cnid_dev *dev)
 {
-	cnid_reader_del(&dev->rd);
+	cnid_reader_list(&dev->rd, false);
 }
 
 /* NUL-terminated within @size, zero after, only digits, @extra, letters. */
@@ -400,7 +391,7 @@ static int cnid_server_release(struct inode *inode, struct file *file)
 	struct cnid_reader *r = file->private_data;
 
 	if (!r->dev) {		/* a serial reader lives as long as this */
-		cnid_reader_del(r);
+		cnid_reader_list(r, false);
 		ida_free(&cnid_serial_ida, r->id - CNID_SERIAL_ID_BASE);
 		kfree(r);
 		return 0;
@@ -509,10 +500,10 @@ static long cnid_ctl_register(struct file *file, void __user *uarg)
 	s.reader = r->id;
 	fd = copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
 	if (!fd) {
-		cnid_reader_add(r);
+		cnid_reader_list(r, true);
 		fd = cnid_server_fd(r);
 		if (fd < 0)
-			cnid_reader_del(r);
+			cnid_reader_list(r, false);
 	}
 	if (fd < 0) {
 		ida_free(&cnid_serial_ida, id);
@@ -543,14 +534,11 @@ static long cnid_ctl_state(void __user *uarg)
 static long cnid_ctl_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
-	switch (cmd) {
-	case CNID_IOC_REGISTER:
+	if (cmd == CNID_IOC_REGISTER)
 		return cnid_ctl_register(file, (void __user *)arg);
-	case CNID_IOC_STATE:
+	if (cmd == CNID_IOC_STATE)
 		return cnid_ctl_state((void __user *)arg);
-	default:
-		return -ENOTTY;
-	}
+	return -ENOTTY;
 }
 
 static const struct file_operations cnid_ctl_fops = {
