@@ -37,8 +37,11 @@ T=$CNID_VM_TMP
 G=$(sed -n 's/^cnid:x:\([0-9]*\):.*/\1/p' /etc/group)
 member() { cnid-nl --as "1000:$G" "$@"; }
 nobody() { cnid-nl --as 1000 "$@"; }
-# The privacy canary's image carries its leaky build instead of cnid.ko.
-[ -f "$CNID_TEST_DIR/cnid-privacy-canary.ko" ] && CNID_MODULE=$CNID_TEST_DIR/cnid-privacy-canary.ko
+# A canary's image carries its planted build instead of cnid.ko: the privacy
+# canary's leaky one, or tests/kmod/nl-canary.sh's with broken trust checks.
+for _k in privacy-canary nl-canary; do
+	[ -f "$CNID_TEST_DIR/cnid-$_k.ko" ] && CNID_MODULE=$CNID_TEST_DIR/cnid-$_k.ko
+done
 
 # kmod.nl.no-secret-in-WHERE FILE...: the card's name, number and token in none of the files.
 no_secret_in() {
@@ -124,7 +127,7 @@ cnid_check kmod.nl.role-ends-with-fd sh -c "cnid-nl serve /dev/$name 0 | grep -q
 cnid_check kmod.nl.announce-on-node-enotty sh -c "cnid-nl announce - card_removed /dev/$name | grep -qx 'announce card_removed: Inappropriate ioctl for device'"
 
 # --- details: for whom the node admits ---
-member wait-pri "/dev/$name" 60000 >"$T/pri" 2>&1 &
+member wait-pri "/dev/$name" 20000 >"$T/pri" 2>&1 &
 ppid=$!
 cnid_wait_for 5 grep -q waiting "$T/pri"
 cnid_check kmod.nl.read-and-announce cnid-nl read-announce "/dev/$name" "$T/secrets"
