@@ -3,9 +3,11 @@
  * cnid: driver for MPS "SAM" ID-card readers - internal definitions.
  *
  * One struct cnid_dev per bound interface, reference counted: the binding
- * holds one reference and every open file one more.  I/O is serialised by
- * io_mutex; CNID_GONE is set by disconnect() before it takes io_mutex, so
- * once disconnect() has passed io_mutex no operation can start I/O.
+ * holds one reference, every open file and server fd one more.  The
+ * transaction state is under dev->lock (completions, the timer and process
+ * context share it); io_mutex orders URB submission against reset, suspend,
+ * the last close and disconnect(), which sets CNID_GONE first, so once it
+ * has passed io_mutex no operation can start I/O.
  */
 #ifndef CNID_DRV_H
 #define CNID_DRV_H
@@ -144,7 +146,6 @@ extern unsigned int cnid_timeout_ms;
 bool cnid_claimable(struct cnid_dev *dev);
 int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *cf,
 		    unsigned int timeout_ms, bool nonblock);
-void cnid_xfer_end(struct cnid_dev *dev, struct cnid_file *owner, int err);
 void cnid_xfer_arm(struct cnid_dev *dev, gfp_t gfp);
 void cnid_xfer_stop(struct cnid_dev *dev, int err, bool pause);
 void cnid_xfer_resume(struct cnid_dev *dev, bool reset);

@@ -187,14 +187,32 @@ static void cnid_disconnect(struct usb_interface *intf)
 /*
  * Suspend and reset end a running transaction with ECONNABORTED (its reply
  * is lost; the reader is quarantined) and stop I/O until resume or
- * post_reset.  Runtime suspend only happens with no file open.
+ * post_reset.  Runtime suspend only happens with no file open.  io_mutex
+ * is held from pre_reset to post_reset, as cdc-wdm does.
  */
-static int cnid_pause(struct usb_interface *intf, pm_message_t message)
+static int cnid_pre_reset(struct usb_interface *intf)
 {
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
 	mutex_lock(&dev->io_mutex);
 	cnid_xfer_stop(dev, CNID_PLANT(-ECONNABORTED, -EIO), true);
+	return 0;
+}
+
+static int cnid_post_reset(struct usb_interface *intf)
+{
+	struct cnid_dev *dev = usb_get_intfdata(intf);
+
+	cnid_xfer_resume(dev, true);
+	mutex_unlock(&dev->io_mutex);
+	return 0;
+}
+
+static int cnid_suspend(struct usb_interface *intf, pm_message_t message)
+{
+	struct cnid_dev *dev = usb_get_intfdata(intf);
+
+	cnid_pre_reset(intf);
 	mutex_unlock(&dev->io_mutex);
 	cancel_work_sync(&dev->halt_work);
 	return 0;
@@ -215,28 +233,7 @@ static int cnid_reset_resume(struct usb_interface *intf)
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
 	mutex_lock(&dev->io_mutex);
-	cnid_xfer_resume(dev, true);
-	mutex_unlock(&dev->io_mutex);
-	return 0;
-}
-
-/* io_mutex is held from pre_reset to post_reset, as cdc-wdm does */
-static int cnid_pre_reset(struct usb_interface *intf)
-{
-	struct cnid_dev *dev = usb_get_intfdata(intf);
-
-	mutex_lock(&dev->io_mutex);
-	cnid_xfer_stop(dev, CNID_PLANT(-ECONNABORTED, -EIO), true);
-	return 0;
-}
-
-static int cnid_post_reset(struct usb_interface *intf)
-{
-	struct cnid_dev *dev = usb_get_intfdata(intf);
-
-	cnid_xfer_resume(dev, true);
-	mutex_unlock(&dev->io_mutex);
-	return 0;
+	return cnid_post_reset(intf);
 }
 
 /*
@@ -289,7 +286,7 @@ struct usb_driver cnid_driver = {
 	.name = "cnid",
 	.probe = cnid_probe,
 	.disconnect = cnid_disconnect,
-	.suspend = cnid_pause,
+	.suspend = cnid_suspend,
 	.resume = cnid_resume,
 	.reset_resume = cnid_reset_resume,
 	.pre_reset = cnid_pre_reset,

@@ -354,13 +354,8 @@ static long cnid_wait_free(struct cnid_dev *dev, long left)
 #endif
 }
 
-/**
- * cnid_xfer_end - end a file's transaction, if it still runs
- * @dev: the reader
- * @owner: the file
- * @err: the error it ends with
- */
-void cnid_xfer_end(struct cnid_dev *dev, struct cnid_file *owner, int err)
+/* End owner's transaction with err, if it still runs. */
+static void cnid_xfer_end(struct cnid_dev *dev, struct cnid_file *owner, int err)
 {
 	spin_lock_irq(&dev->lock);
 	if (dev->phase == CNID_ACTIVE && dev->owner == owner)
@@ -370,13 +365,19 @@ void cnid_xfer_end(struct cnid_dev *dev, struct cnid_file *owner, int err)
 	wake_up_all(&dev->wait);
 }
 
-/* Submit request URB id, marked busy; 0 or -errno. */
-static int cnid_send(struct cnid_dev *dev, enum cnid_urb_id id,
-		     const u8 *p, unsigned int len)
+/* Submit request URB id while cf's transaction runs; 0 or -errno. */
+static int cnid_send(struct cnid_dev *dev, struct cnid_file *cf,
+		     enum cnid_urb_id id, const u8 *p, unsigned int len)
 {
 	struct cnid_urb *cu = &dev->urbs[id];
 	int ret;
 
+	spin_lock_irq(&dev->lock);
+	ret = dev->owner == cf ? 0 : -ECONNABORTED;	/* reset or suspend came first */
+	cu->busy = !ret;
+	spin_unlock_irq(&dev->lock);
+	if (ret)
+		return ret;
 	memcpy(cu->buf, p, len);
 	cu->urb->transfer_buffer_length = len;
 	ret = usb_submit_urb(cu->urb, GFP_KERNEL);
@@ -435,27 +436,14 @@ int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *cf,
 	cf->ready = false;
 	dev->deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	dev->q_since = jiffies;
-	dev->urbs[CNID_URB_OUT0].busy = true;
-	dev->urbs[CNID_URB_OUT1].busy = hdr < len;
 	cnid_timer_update(dev);
 	spin_unlock_irq(&dev->lock);
 
 	cnid_xfer_arm(dev, GFP_KERNEL);
 	mutex_lock(&dev->io_mutex);
-	spin_lock_irq(&dev->lock);
-	ret = dev->owner == cf ? 0 : -ECONNABORTED;	/* reset or suspend came first */
-	if (ret)
-		dev->urbs[CNID_URB_OUT0].busy = false;
-	spin_unlock_irq(&dev->lock);
-	if (!ret)
-		ret = cnid_send(dev, CNID_URB_OUT0, cf->req, hdr);
-	if (ret && hdr < len) {
-		spin_lock_irq(&dev->lock);
-		dev->urbs[CNID_URB_OUT1].busy = false;
-		spin_unlock_irq(&dev->lock);
-	} else if (hdr < len) {
-		ret = cnid_send(dev, CNID_URB_OUT1, cf->req + hdr, len - hdr);
-	}
+	ret = cnid_send(dev, cf, CNID_URB_OUT0, cf->req, hdr);
+	if (!ret && hdr < len)
+		ret = cnid_send(dev, cf, CNID_URB_OUT1, cf->req + hdr, len - hdr);
 	mutex_unlock(&dev->io_mutex);
 	if (ret)
 		cnid_xfer_end(dev, cf, cnid_gone(dev) ? -ENODEV :
