@@ -20,14 +20,9 @@ if canary_run engine-canary CNID_TEST_ENGINE_PLANT engine-plant 25-kmod-engine "
 	echo "engine-canary: the run PASSED with the planted module: the engine tests are blind ($log)"
 	exit 1
 fi
-missing=
-for m in split single; do
-	for c in kill-write-waiting-for-other kill-ioctl-waiting-for-quarantine reset-ends-blocked-ioctl \
-		packet-multiple-replies ioctl-restarts-after-signals \
-		ioctl-eintr-then-same-request-gets-its-reply pm-balanced-across-unbind suspend-mid-transaction; do
-		grep -q "^  vm $kver: TEST kmod\.$m\.$c FAIL" "$log" || missing="$missing $m.$c"
-	done
-done
+missing=$(canary_missing kill-write-waiting-for-other kill-ioctl-waiting-for-quarantine \
+	reset-ends-blocked-ioctl packet-multiple-replies ioctl-restarts-after-signals \
+	ioctl-eintr-then-same-request-gets-its-reply pm-balanced-across-unbind suspend-mid-transaction)
 if [ -n "$missing" ]; then
 	echo "engine-canary: the run failed, but these judges did not:$missing ($log):"
 	grep -E "^  vm $kver: " "$log" | head -n 40

@@ -477,6 +477,18 @@ static int usb_attr_path(const char *attr, char *path, size_t size)
 	       0 : -ENAMETOOLONG;
 }
 
+/* /dev/bus/usb/BBB/DDD of the reader. */
+static void usbdev_path(char *path, size_t size)
+{
+	char bus[16] = "", dev[16] = "";
+
+	usb_attr_path("busnum", path, size);
+	read_attr(path, bus, sizeof(bus));
+	usb_attr_path("devnum", path, size);
+	read_attr(path, dev, sizeof(dev));
+	snprintf(path, size, "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
+}
+
 /* Write val to a sysfs (or /proc) file; 0 or -errno. */
 static int write_file(const char *path, const char *val)
 {
@@ -500,15 +512,11 @@ static int write_attr(const char *attr, const char *val)
 
 static void check_pm(void)
 {
-	char path[512], bus[16], dev[16], status[32] = "";
+	char path[512], status[32] = "";
 	int u, r, n, tries;
 
 	/* USBDEVFS_RESET: pre_reset/post_reset keep the binding; I/O resumes */
-	usb_attr_path("busnum", path, sizeof(path));
-	read_attr(path, bus, sizeof(bus));
-	usb_attr_path("devnum", path, sizeof(path));
-	read_attr(path, dev, sizeof(dev));
-	snprintf(path, sizeof(path), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
+	usbdev_path(path, sizeof(path));
 	u = open(path, O_RDWR | O_CLOEXEC);
 	r = u >= 0 && ioctl(u, USBDEVFS_RESET, 0) == 0 ? 0 : -errno;
 	if (u >= 0)
@@ -969,38 +977,45 @@ static void check_nonblock_fast(void)
 	close(y);
 }
 
-/* USBDEVFS_RESET while a caller waits 60 s for a reply that never comes:
- * both return at once; the caller learns ECONNABORTED; I/O works after. */
-static void check_reset_prompt(void)
+/* A child that opens the reader and blocks in the ioctl of req (exit
+ * status: its errno, 0 on success); returns once it is blocked (~300 ms). */
+static pid_t blocked_xfer_child(const uint8_t *req, int n, unsigned timeout_ms)
 {
-	char path[512], bus[16] = "", dev[16] = "";
-	uint8_t req[64];
-	int n = cmd_req(CNID_CMD_READ, req), pfd[2], u, r, status;
-	uint64_t t0, dreset, dchild;
+	int pfd[2];
 	pid_t pid;
 	char c;
 
-	usb_attr_path("busnum", path, sizeof(path));
-	read_attr(path, bus, sizeof(bus));
-	usb_attr_path("devnum", path, sizeof(path));
-	read_attr(path, dev, sizeof(dev));
-	snprintf(path, sizeof(path), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
-	ctl("fault stall");
 	if (pipe(pfd) < 0)
-		return;
+		return -1;
 	pid = fork();
 	if (pid == 0) {
-		int f = open_node(0);
+		int f = open_node(0), r;
 
 		if (write(pfd[1], "x", 1) != 1)
 			_exit(1);
-		r = xfer_fd(f, req, (size_t)n, frame, sizeof(frame), 60000, NULL);
+		r = xfer_fd(f, req, (size_t)n, frame, sizeof(frame), timeout_ms, NULL);
 		_exit(r < 0 ? -r : 0);
 	}
 	close(pfd[1]);
 	(void)!read(pfd[0], &c, 1);
 	close(pfd[0]);
 	nap_ms(300);
+	return pid;
+}
+
+/* USBDEVFS_RESET while a caller waits 60 s for a reply that never comes:
+ * both return at once; the caller learns ECONNABORTED; I/O works after. */
+static void check_reset_prompt(void)
+{
+	char path[512];
+	uint8_t req[64];
+	int n = cmd_req(CNID_CMD_READ, req), u, r, status;
+	uint64_t t0, dreset, dchild;
+	pid_t pid;
+
+	usbdev_path(path, sizeof(path));
+	ctl("fault stall");
+	pid = blocked_xfer_child(req, n, 60000);
 	u = open(path, O_RDWR | O_CLOEXEC);
 	t0 = now_us();
 	r = u >= 0 && ioctl(u, USBDEVFS_RESET, 0) == 0 ? 0 : -errno;
@@ -1292,10 +1307,9 @@ static void check_engine(void)
 static void check_suspend(void)
 {
 	uint8_t req[64];
-	int n = cmd_req(CNID_CMD_READ, req), pfd[2], r, status, m;
+	int n = cmd_req(CNID_CMD_READ, req), r, status, m;
 	uint64_t t0, dt;
 	pid_t pid;
-	char c;
 
 	if (access("/sys/power/pm_test", W_OK) < 0) {
 		/* the debug kernel (tinyconfig + tests/deep fragment) has no PM */
@@ -1305,21 +1319,7 @@ static void check_suspend(void)
 	}
 	r = write_file("/sys/power/pm_test", "devices");
 	ctl("delay read 3000");
-	if (pipe(pfd) < 0)
-		return;
-	pid = fork();
-	if (pid == 0) {
-		int f = open_node(0);
-
-		if (write(pfd[1], "x", 1) != 1)
-			_exit(1);
-		m = xfer_fd(f, req, (size_t)n, frame, sizeof(frame), 0, NULL);
-		_exit(m < 0 ? -m : 0);
-	}
-	close(pfd[1]);
-	(void)!read(pfd[0], &c, 1);
-	close(pfd[0]);
-	nap_ms(300);
+	pid = blocked_xfer_child(req, n, 0);
 	t0 = now_us();
 	r = r ? r : write_file("/sys/power/state", "freeze");
 	dt = now_us() - t0;

@@ -16,22 +16,11 @@
 #   F7 the card type and token in the public event, the type in the uevent
 #                            -> mc-public-only, uevent-public-keys, no-secret-in-netlink
 #   tests/kmod/nl-canary.sh [KERNEL]     (make nl-canary)
-set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-BUILD=${BUILD:-build}
-kname=${1:-6.1}
-out=$ROOT/$BUILD/kmod/nl-canary
-kver=$(tests/vm/run.sh --list-kernels | awk -v k="$kname" '$1 == k && $2 !~ /^\(/ { print $2 }')
-[ -n "$kver" ] || { echo "nl-canary: kernel $kname not installed (make deps)"; exit 1; }
-
-rm -rf "$out"
-mkdir -p "$out/src/kmod/uapi"
-cp Kbuild "$out/src/"
-cp kmod/Kbuild kmod/*.c kmod/*.h "$out/src/kmod/"
-cp kmod/uapi/cnid.h "$out/src/kmod/uapi/"
+# shellcheck source=tests/kmod/canary-lib.sh
+. "$(dirname "$0")/canary-lib.sh"
 # each pattern must match exactly once, or the canary fails (it planted nothing)
-python3 - "$out/src/kmod/netlink.c" <<'EOF'
+canary_plant() {
+python3 - "$1/netlink.c" <<'EOF'
 import sys
 p = sys.argv[1]
 s = open(p).read()
@@ -63,22 +52,8 @@ plant("F7", "\tkobject_uevent_env(&d->kobj, KOBJ_CHANGE, envp);\n",
       "\tenvp[3] = sam;\n\tkobject_uevent_env(&d->kobj, KOBJ_CHANGE, envp);\n")
 open(p, "w").write(s)
 EOF
-make -C "/lib/modules/$kver/build" M="$out/src" -j"$(nproc)" modules >"$out/build.log" 2>&1 ||
-	{ cat "$out/build.log"; exit 1; }
-# the name 21-kmod-netlink loads in place of cnid.ko
-ko=$out/cnid-nl-canary.ko
-cp "$out/src/kmod/cnid.ko" "$ko"
-
-# Started by hand (not from make): what goes into the guest, as run.sh asks.
-if [ -z "${VM_GUEST_BINS+set}" ]; then
-	vars=$(make --no-print-directory -s BUILD="$BUILD" vm-print-guest)
-	VM_GUEST_BINS=$(sed -n 's/^VM_GUEST_BINS=//p' <<<"$vars")
-	VM_GUEST_FILES=$(sed -n 's/^VM_GUEST_FILES=//p' <<<"$vars")
-	make --no-print-directory -s BUILD="$BUILD" vm-guest >&2
-fi
-log=$out/run.log
-if VM_GUEST_BINS=$VM_GUEST_BINS VM_GUEST_FILES="${VM_GUEST_FILES:-} $ko" BUILD=$BUILD \
-	tests/vm/run.sh --kernel "$kname" --no-module --only 21-kmod-netlink >"$log" 2>&1; then
+}
+if canary_run nl-canary "" "" 21-kmod-netlink "${1:-6.1}"; then
 	echo "nl-canary: the run PASSED with seven planted faults: the judges are blind ($log)"
 	exit 1
 fi

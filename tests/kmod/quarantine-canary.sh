@@ -17,12 +17,8 @@ if canary_run quarantine-canary CNID_TEST_NO_QUARANTINE no-quarantine 24-kmod-st
 	exit 1
 fi
 # verdict.sh prints each failed result line of the guest as "  vm KVER: TEST ..."
-missing=
-for m in split single; do
-	for c in ioctl-timeout nonblock-eagain write-close write-sigkill trailing-bytes; do
-		grep -q "^  vm $kver: TEST kmod\.$m\.stale-$c FAIL" "$log" || missing="$missing $m.$c"
-	done
-done
+missing=$(canary_missing stale-ioctl-timeout stale-nonblock-eagain stale-write-close \
+	stale-write-sigkill stale-trailing-bytes)
 if [ -n "$missing" ]; then
 	echo "quarantine-canary: the run failed, but these cases did not:$missing ($log):"
 	grep -E "^  vm $kver: " "$log" | head -n 20
