@@ -26,7 +26,6 @@ bool cli_is_date_field(enum cnid_field f)
 	return f == CNID_F_BIRTH || f == CNID_F_VALID_FROM || f == CNID_F_VALID_UNTIL;
 }
 
-
 static void add_str(json_object *o, const char *key, const char *value)
 {
 	json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
