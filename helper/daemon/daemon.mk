@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cnidd, the daemon (helper/daemon/README.md), and its host tests.
+#
+#   $(CNIDD)             build/cnidd
+#   $(CNIDD_SAN)         build/san/cnidd (ASan+UBSan; check-daemon runs it too)
+#   check-daemon         cnidd against the virtual reader over pseudo-terminals
+#                        (tests/daemon/), no kernel
+#   check-daemon-canary  planted faults (tests/daemon/plants) must fail it
+
+DEPS_BUILD += libudev-dev libnl-genl-3-dev libnl-3-dev
+
+DAEMON_SRCS := $(wildcard helper/daemon/*.c)
+# shared with the tool: the card's JSON, the reader transport, helpers
+DAEMON_SHARED := helper/cli/card-json.c helper/cli/reader-io.c helper/cli/util.c
+DAEMON_CFLAGS := -Ihelper/cli -Ikmod
+DAEMON_LIBS := -ljson-c -lnettle -ludev -ldl
+CNIDD := $(BUILD)/cnidd
+CNIDD_SAN := $(BUILD)/san/cnidd
+DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS) $(DAEMON_SHARED))
+DAEMON_OBJS_SAN := $(patsubst %.c,$(BUILD)/san/obj/%.o,$(DAEMON_SRCS) $(DAEMON_SHARED))
+
+$(BUILD)/obj/helper/daemon/%.o: helper/daemon/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DAEMON_CFLAGS) -c -o $@ $<
+$(BUILD)/san/obj/helper/daemon/%.o: helper/daemon/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DAEMON_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
+
+$(CNIDD): $(DAEMON_OBJS) $(LIBCNID)
+	$(CC) $(CFLAGS_ALL) -o $@ $(DAEMON_OBJS) $(LIBCNID) $(DAEMON_LIBS)
+$(CNIDD_SAN): $(DAEMON_OBJS_SAN) $(LIBCNID_SAN)
+	$(CC) $(CFLAGS_ALL) -O1 $(SAN_FLAGS) -o $@ $(DAEMON_OBJS_SAN) $(LIBCNID_SAN) $(DAEMON_LIBS)
+
+ALL_TARGETS += $(CNIDD)
