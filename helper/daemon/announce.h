@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Announcements: cnidd's one door to the module's trust interface.  The
- * rest of the daemon says what happened; this module says it to the world
- * and is the only part that knows how (it changes with the module's uapi).
+ * Announcements: cnidd's one door to the module's trust interface (uapi v2,
+ * kmod/uapi/cnid.h).  The rest of the daemon says what happened; this
+ * module says it to the module and is the only part that knows how:
+ * - a /dev/cnidN reader: CNID_IOC_SERVE on the reader's own fd gives the
+ *   server fd, CNID_IOC_ANNOUNCE on it publishes each event;
+ * - a serial reader: CNID_IOC_REGISTER on /dev/cnid-ctl (its port named as
+ *   the reader) gives the server fd; closing it removes the reader.
+ * Without the module (the host tests) or the right (CAP_NET_ADMIN) the
+ * daemon goes on and only logs: the records are written all the same.
  *
  * Every announcement is also one log line, `event READER NAME key=value...`,
  * with no personal data (card type, valid, expired, reason, SAM state; the
@@ -22,7 +28,8 @@ struct announcement {
 	enum cnid_nl_event event;
 	enum cnid_nl_card_type card_type;   /* CARD_READ */
 	bool valid, expired;                /* CARD_READ */
-	uint8_t token[CNID_NL_TOKEN_LEN];   /* CARD_READ */
+	uint32_t expiry;                    /* CARD_READ: YYYYMMDD, 99991231 long-term, 0 none */
+	uint8_t token[CNID_TOKEN_LEN];   /* CARD_READ */
 	enum cnid_nl_reason reason;         /* READ_FAILED */
 	int sw3;                            /* READ_FAILED: -1 none */
 	enum cnid_nl_sam_state sam_state;   /* SAM_STATE */
@@ -35,6 +42,6 @@ int announce_attach(struct reader *r);   /* a reader appeared (fd open) */
 void announce_detach(struct reader *r);  /* it is going */
 int announce(struct reader *r, const struct announcement *a);
 /* The opaque per-boot token of a card's text block (HMAC-SHA-256, cut). */
-void announce_token(const uint8_t *text, size_t len, uint8_t out[CNID_NL_TOKEN_LEN]);
+void announce_token(const uint8_t *text, size_t len, uint8_t out[CNID_TOKEN_LEN]);
 
 #endif

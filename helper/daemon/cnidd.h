@@ -33,6 +33,7 @@ struct cnidd_config {
 	char record_dir[256];        /* /run/cnid */
 	char record_group[64];       /* cnid */
 	char plugin[256];            /* photo decoder plug-in ("" none) */
+	char control_node[256];      /* /dev/cnid-ctl: where serial readers are registered ("" none) */
 	unsigned n_serial;
 	char serial[CNIDD_MAX_SERIAL][256];
 };

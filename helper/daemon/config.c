@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cnidd.h"
+#include "uapi/cnid.h"
 
 int cnidd_config_defaults(struct cnidd_config *c)
 {
@@ -25,6 +26,7 @@ int cnidd_config_defaults(struct cnidd_config *c)
 	};
 	strcpy(c->record_dir, "/run/cnid");
 	strcpy(c->record_group, "cnid");
+	strcpy(c->control_node, "/dev/" CNID_CTL_NAME);
 	return 0;
 }
 
@@ -102,6 +104,13 @@ static int set_key(struct cnidd_config *c, const char *k, const char *v, const c
 	}
 	if (!strcmp(k, "record_group"))
 		return set_str(c->record_group, sizeof(c->record_group), v);
+	if (!strcmp(k, "control_node")) {
+		if (v[0] && v[0] != '/') {
+			*why = "control_node must be an absolute path (or empty)";
+			return -EINVAL;
+		}
+		return set_str(c->control_node, sizeof(c->control_node), v);
+	}
 	if (!strcmp(k, "plugin"))
 		return set_str(c->plugin, sizeof(c->plugin), v);
 	if (!strcmp(k, "serial")) {

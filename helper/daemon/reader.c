@@ -127,6 +127,7 @@ static void start_read(struct reader *r, const uint8_t serial[8])
 	memcpy(r->serial_new, serial, 8);
 	r->seen_us = now_us();
 	clock_gettime(CLOCK_REALTIME, &r->seen_rt);
+	ann_simple(r, CNID_NL_EVENT_CARD_PRESENT);
 	send_step(r, STEP_READ);
 }
 
@@ -287,6 +288,21 @@ static void got_read(struct reader *r, const struct cnid_response *resp)
 	send_step(r, STEP_CONFIRM);
 }
 
+/* valid_until as YYYYMMDD, 99991231 for long-term, 0 when not a date */
+static uint32_t expiry_of(const struct cnid_card *c)
+{
+	const char *s = cnid_card_get_field(c, CNID_F_VALID_UNTIL);
+	struct cnid_date d;
+
+	if (!s)
+		return 0;
+	if (!strcmp(s, CNID_LONG_TERM))
+		return 99991231;
+	if (cnid_date_parse8(s, &d) < 0)
+		return 0;
+	return (uint32_t)(d.year * 10000 + d.month * 100 + d.day);
+}
+
 static void commit(struct reader *r)
 {
 	struct announcement a = { .event = CNID_NL_EVENT_CARD_READ, .sw3 = -1 };
@@ -302,6 +318,7 @@ static void commit(struct reader *r)
 			strerror(-e));
 	a.card_type = (enum cnid_nl_card_type)cnid_card_get_type(r->card_data);
 	a.valid = cnid_validation_is_valid(r->valid);
+	a.expiry = expiry_of(r->card_data);
 	a.expired = cnid_validation_is_expired(r->valid);
 	announce_token(cnid_card_get_raw(r->card_data), CNID_TEXT_LEN, a.token);
 	announce(r, &a);
