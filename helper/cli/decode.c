@@ -88,7 +88,7 @@ static int usage(FILE *f)
 	return f == stdout ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
-static int today_local(struct cnid_date *ret)
+int cli_today(struct cnid_date *ret)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -153,7 +153,7 @@ static int parse_args(int argc, char **argv, struct decode_opts *o)
 		return CLI_EXIT_FAILURE;
 	}
 	o->path = optind < argc ? argv[optind] : NULL;
-	if (!have_today && today_local(&o->today) < 0) {
+	if (!have_today && cli_today(&o->today) < 0) {
 		cli_error("decode", "cannot read the system date: %m");
 		return CLI_EXIT_FAILURE;
 	}
@@ -393,13 +393,48 @@ static void print_human(const struct decoded *d)
 
 /* ---- the subcommand -------------------------------------------------- */
 
+int cli_decode_buffer(const char *cmd, const char *name, const uint8_t *buf, size_t len,
+		      bool json, bool require_current, const struct cnid_date *today)
+{
+	static struct decoded d;
+	char msg[160];
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	msg[0] = '\0';
+	r = decode_input(buf, len, &d, msg, sizeof(msg));
+	if (r < 0) {
+		cli_error(cmd, "%s: %s", name, msg[0] ? msg : strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	r = cnid_card_validate(&d.card, today, &d.v);
+	if (r < 0) {
+		cli_error(cmd, "%s: validation failed: %s", name, strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	if (json) {
+		r = print_json(&d);
+		if (r < 0) {
+			cli_error(cmd, "cannot build JSON: %s", strerror(-r));
+			return CLI_EXIT_FAILURE;
+		}
+	} else {
+		print_human(&d);
+	}
+	if (fflush(stdout) != 0) {
+		cli_error(cmd, "cannot write output: %m");
+		return CLI_EXIT_FAILURE;
+	}
+	if (!d.v.valid || d.card.type == CNID_CARD_UNKNOWN)
+		return CLI_EXIT_INVALID;
+	return require_current && d.v.expired ? CLI_EXIT_INVALID : CLI_EXIT_OK;
+}
+
 int cmd_decode(int argc, char **argv)
 {
 	struct decode_opts o = {};
 	static uint8_t buf[CNID_FRAME_MAX];
-	static struct decoded d;
 	const char *name;
-	char msg[160];
 	size_t len = 0;
 	int r;
 
@@ -418,31 +453,5 @@ int cmd_decode(int argc, char **argv)
 		cli_error("decode", "%s: %s", name, strerror(-r));
 		return CLI_EXIT_FAILURE;
 	}
-	msg[0] = '\0';
-	r = decode_input(buf, len, &d, msg, sizeof(msg));
-	if (r < 0) {
-		cli_error("decode", "%s: %s", name, msg[0] ? msg : strerror(-r));
-		return CLI_EXIT_FAILURE;
-	}
-	r = cnid_card_validate(&d.card, &o.today, &d.v);
-	if (r < 0) {
-		cli_error("decode", "%s: validation failed: %s", name, strerror(-r));
-		return CLI_EXIT_FAILURE;
-	}
-	if (o.json) {
-		r = print_json(&d);
-		if (r < 0) {
-			cli_error("decode", "cannot build JSON: %s", strerror(-r));
-			return CLI_EXIT_FAILURE;
-		}
-	} else {
-		print_human(&d);
-	}
-	if (fflush(stdout) != 0) {
-		cli_error("decode", "cannot write output: %m");
-		return CLI_EXIT_FAILURE;
-	}
-	if (!d.v.valid || d.card.type == CNID_CARD_UNKNOWN)
-		return CLI_EXIT_INVALID;
-	return o.require_current && d.v.expired ? CLI_EXIT_INVALID : CLI_EXIT_OK;
+	return cli_decode_buffer("decode", name, buf, len, o.json, o.require_current, &o.today);
 }

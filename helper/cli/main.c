@@ -10,6 +10,8 @@
 static const struct cli_command commands[] = {
 	{ "decode", cmd_decode, "print a card from a text block or a read reply frame" },
 	{ "encode", cmd_encode, "build a read reply frame (or text block) from a card description" },
+	{ "read", cmd_read, "read the card on a reader once, directly (without cnidd)" },
+	{ "sam-id", cmd_sam_id, "print the SAM ID of a reader" },
 };
 
 static void usage(FILE *f)

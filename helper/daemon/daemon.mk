@@ -32,3 +32,29 @@ $(CNIDD_SAN): $(DAEMON_OBJS_SAN) $(LIBCNID_SAN)
 	$(CC) $(CFLAGS_ALL) -O1 $(SAN_FLAGS) -o $@ $(DAEMON_OBJS_SAN) $(LIBCNID_SAN) $(DAEMON_LIBS)
 
 ALL_TARGETS += $(CNIDD)
+
+# ---- host tests (tests/daemon/) ----
+DAEMON_SCAN := $(BUILD)/tests/scan-log
+DAEMON_PLUGIN := $(BUILD)/tests/photo-plugin.so
+
+$(DAEMON_SCAN): tests/daemon/scan-log.c tests/emu/emu-client.h tests/emu/secret-scan.h $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/emu -o $@ $< $(LIBCNID)
+
+$(DAEMON_PLUGIN): tests/daemon/photo-plugin.c helper/daemon/cnid-photo-plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ihelper/daemon -shared -fPIC -o $@ $<
+
+DAEMON_TEST_DEPS := $(CNIDD) $(CNIDD_SAN) $(CNID_CLI) $(CNID_EMU) $(DAEMON_SCAN) $(DAEMON_PLUGIN)
+DAEMON_TEST_ENV = CNID_EMU=$(CNID_EMU) CNID=$(CNID_CLI) CNID_SCAN=$(DAEMON_SCAN) \
+	CNID_PLUGIN=$(DAEMON_PLUGIN)
+
+.PHONY: check-daemon check-daemon-canary
+# The tests against the plain daemon and an ASan+UBSan one.
+check-daemon: $(DAEMON_TEST_DEPS)
+	@set -e; for d in $(CNIDD) $(CNIDD_SAN); do \
+		echo "== tests/daemon/test_daemon.py against $$d"; \
+		$(DAEMON_TEST_ENV) CNIDD=$$d python3 tests/daemon/test_daemon.py; \
+	done
+
+CHECK_TARGETS += check-daemon
