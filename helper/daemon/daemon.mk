@@ -58,3 +58,14 @@ check-daemon: $(DAEMON_TEST_DEPS)
 	done
 
 CHECK_TARGETS += check-daemon
+
+# Planted faults (tests/daemon/plants): a read committed without its
+# confirming select, the post-read quirk or a swap unnoticed, no retries, a
+# record left behind or world-readable, a number in the log, blocking I/O;
+# each must fail its test.
+check-daemon-canary: tests/daemon/plants tests/daemon/plant.sh $(DAEMON_TEST_DEPS)
+	@$(DAEMON_TEST_ENV) CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL)' DAEMON_CFLAGS='$(DAEMON_CFLAGS)' \
+		DAEMON_OBJS='$(DAEMON_OBJS)' LIBCNID='$(LIBCNID)' DAEMON_LIBS='$(DAEMON_LIBS)' \
+		tests/daemon/plant.sh tests/daemon/plants $(BUILD)/daemon-canary
+
+CHECK_TARGETS += check-daemon-canary
