@@ -27,6 +27,8 @@ int cmd_decode(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_sam_id(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 struct cnid_date;
 /* Today's local date. */

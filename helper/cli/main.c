@@ -12,6 +12,8 @@ static const struct cli_command commands[] = {
 	{ "encode", cmd_encode, "build a read reply frame (or text block) from a card description" },
 	{ "read", cmd_read, "read the card on a reader once, directly (without cnidd)" },
 	{ "sam-id", cmd_sam_id, "print the SAM ID of a reader" },
+	{ "list", cmd_list, "list the readers and their state (cnid.ko)" },
+	{ "watch", cmd_watch, "print reader and card events as they happen (cnid.ko)" },
 };
 
 static void usage(FILE *f)
