@@ -135,6 +135,7 @@ int rio_start(struct rio *r, enum cnid_cmd_id cmd)
 	if (n < 0)
 		return n;
 	r->req_len = (size_t)n;
+	r->cmd = cmd;
 	if (r->kind == RIO_SERIAL) {
 		int e = serial_drain(r);
 
@@ -162,6 +163,33 @@ static int pump_dev(struct rio *r)
 		return -ENODEV;
 	r->reply_len = (size_t)n;
 	return 1;
+}
+
+/*
+ * A serial line pairs nothing: the reply of a request given up on (a
+ * timeout, another program's) may still come.  A successful reply whose
+ * data does not have the size this command's reply has is such a one.
+ */
+static bool reply_fits(enum cnid_cmd_id cmd, const uint8_t *f, size_t len)
+{
+	struct cnid_response resp;
+	size_t want;
+
+	if (cnid_response_parse(f, len, &resp) < 0)
+		return true;    /* not ours to judge: the caller reports it */
+	if (resp.sw3 != (cmd == CNID_CMD_FIND ? CNID_SW3_FIND_OK : CNID_SW3_OK))
+		return resp.data_len == 0;
+	switch (cmd) {
+	case CNID_CMD_SAM_ID: want = 16; break;
+	case CNID_CMD_FIND: want = 4; break;
+	case CNID_CMD_SELECT: want = 8; break;
+	case CNID_CMD_READ:     /* two 2-byte lengths, the text, a photo (or none) */
+		return resp.data_len >= 4 + CNID_TEXT_LEN;
+	case CNID_CMD_READ_FP:  /* three lengths */
+		return resp.data_len >= 6 + CNID_TEXT_LEN;
+	default: want = 0;
+	}
+	return resp.data_len == want;
 }
 
 static int pump_serial(struct rio *r)
@@ -201,6 +229,12 @@ static int pump_serial(struct rio *r)
 			}
 			if (e == 1) {
 				f = cnid_parser_frame(&r->parser, &len);
+				if (!reply_fits(r->cmd, f, len)) {
+					/* a late reply to an abandoned request */
+					r->stale++;
+					r->garbage += len;
+					continue;
+				}
 				memcpy(r->reply, f, len);
 				r->reply_len = len;
 				r->busy = false;

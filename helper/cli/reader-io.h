@@ -34,7 +34,9 @@ struct rio {
 	struct cnid_parser parser;
 	uint8_t reply[CNID_FRAME_MAX];
 	size_t reply_len;
+	enum cnid_cmd_id cmd;   /* of the outstanding request */
 	uint64_t garbage;       /* serial: bytes dropped (before preambles, stale) */
+	uint64_t stale;         /* serial: whole replies dropped as not this request's */
 };
 
 /*

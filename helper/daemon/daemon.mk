@@ -61,11 +61,13 @@ CHECK_TARGETS += check-daemon
 
 # Planted faults (tests/daemon/plants): a read committed without its
 # confirming select, the post-read quirk or a swap unnoticed, no retries, a
-# record left behind or world-readable, a number in the log, blocking I/O;
-# each must fail its test.
-check-daemon-canary: tests/daemon/plants tests/daemon/plant.sh $(DAEMON_TEST_DEPS)
-	@$(DAEMON_TEST_ENV) CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL)' DAEMON_CFLAGS='$(DAEMON_CFLAGS)' \
+# record left behind or world-readable, a number in the log, blocking I/O,
+# a daemon that eats a serial line's input between its polls, a tool that
+# believes find's 0x80, a stale serial reply taken; each must fail its test.
+check-daemon-canary: tests/daemon/plants tests/daemon/plant.sh $(DAEMON_TEST_DEPS) $(CLI_OBJS)
+	@$(DAEMON_TEST_ENV) CNIDD=$(CNIDD) CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL)' DAEMON_CFLAGS='$(DAEMON_CFLAGS)' \
 		DAEMON_OBJS='$(DAEMON_OBJS)' LIBCNID='$(LIBCNID)' DAEMON_LIBS='$(DAEMON_LIBS)' \
+		CLI_CFLAGS='$(CLI_CFLAGS)' CLI_OBJS='$(CLI_OBJS)' CLI_LIBS='$(CLI_LIBS)' \
 		tests/daemon/plant.sh tests/daemon/plants $(BUILD)/daemon-canary
 
 CHECK_TARGETS += check-daemon-canary

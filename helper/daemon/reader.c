@@ -54,10 +54,16 @@ static void disarm(struct reader *r)
 	timerfd_settime(r->timer_src.fd, 0, &its, NULL);
 }
 
+/*
+ * Readable/writable interest only while a request is outstanding: between
+ * its own transactions cnidd leaves a serial line's input alone, so a
+ * `cnid read` that holds the line meanwhile gets its replies (a hang-up is
+ * reported whatever the interest).
+ */
 static void io_watch(struct reader *r)
 {
 	if (r->io.fd >= 0)
-		loop_mod(&r->io_src, (r->io.want_write ? EPOLLOUT : 0) | EPOLLIN);
+		loop_mod(&r->io_src, !r->io.busy ? 0 : r->io.want_write ? EPOLLOUT : EPOLLIN);
 }
 
 static void send_step(struct reader *r, enum step s);
@@ -145,6 +151,7 @@ static void attempt_failed(struct reader *r, int reason, int sw3, bool quiet)
 		read_failed(r);
 		if (quiet && !r->io.busy && r->serial) {
 			r->step = STEP_QUIET;
+			io_watch(r);
 			arm(r, cfg.quiet_ms * 1000ull);
 			return;
 		}
@@ -154,6 +161,7 @@ static void attempt_failed(struct reader *r, int reason, int sw3, bool quiet)
 	if (quiet && r->serial) {
 		/* let a late reply go by before asking again */
 		r->step = STEP_QUIET;
+		io_watch(r);
 		arm(r, cfg.quiet_ms * 1000ull);
 		return;
 	}
@@ -193,6 +201,7 @@ static void step_failed(struct reader *r, int err, int sw3)
 	}
 	if (quiet && r->serial) {
 		r->step = STEP_QUIET;
+		io_watch(r);
 		arm(r, cfg.quiet_ms * 1000ull);
 		return;
 	}
@@ -247,6 +256,7 @@ static void end_cycle(struct reader *r)
 
 	if (r->serial)
 		rio_unlock(&r->io);
+	io_watch(r);
 	r->step = STEP_IDLE;
 	arm(r, next > now ? next - now : 0);
 }
@@ -479,7 +489,7 @@ static int open_io(struct reader *r)
 	if (e < 0)
 		return e;
 	r->io_src.fd = r->io.fd;
-	e = loop_add(&r->io_src, EPOLLIN);
+	e = loop_add(&r->io_src, 0);
 	if (e < 0) {
 		rio_close(&r->io);
 		return e;

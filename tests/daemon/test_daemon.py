@@ -657,6 +657,88 @@ class TestSeveralReaders(DaemonTest):
         self.assertFalse(self.record_exists("sam3"))
 
 
+class TestTool(DaemonTest):
+    """`cnid read` and `cnid sam-id` against the virtual reader, directly."""
+
+    def cnid(self, *args):
+        return subprocess.run([CNID] + list(args), capture_output=True)
+
+    def test_read_every_type(self):
+        for typ, card in TYPE_CARDS.items():
+            self.emu.ctl("swap", card)
+            out = self.cnid("read", self.emu.link, "--json")
+            exp = expected_json(card, False)
+            self.assertEqual(out.returncode, 0 if exp["valid"] and typ != "unknown" else 1,
+                             out.stderr)
+            self.assertEqual(json.loads(out.stdout), exp)
+            # twice: the second find answers 0x80 (quirk), select finds the card
+            out = self.cnid("read", self.emu.link, "--json")
+            self.assertEqual(json.loads(out.stdout), exp)
+
+    def test_read_photo_and_fingerprints(self):
+        card = os.path.join(EMU_CARDS, "resident-fp2.card")
+        self.emu.ctl("present", card)
+        photo = os.path.join(self.d, "photo.wlt")
+        out = self.cnid("read", self.emu.link, "--json", "--fingerprints", "--photo", photo)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rec = json.loads(out.stdout)
+        self.assertEqual(rec, expected_json(card, True))
+        with open(photo, "rb") as f:
+            self.assertEqual(hashlib.sha256(f.read()).hexdigest(), rec["photo"]["sha256"])
+        self.assertEqual(stat.S_IMODE(os.stat(photo).st_mode), 0o600)
+
+    def test_errors_name_reader_cause_and_remedy(self):
+        out = self.cnid("read", self.emu.link)
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(out.stderr.decode(),
+                         "cnid read: no card on sam0: put a card on the reader\n")
+        self.assertEqual(out.stdout, b"")
+        out = self.cnid("read", "cnid97")
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("no reader cnid97", out.stderr.decode())
+        self.assertIn("plugged in", out.stderr.decode())
+        self.emu.ctl("delay", "find", "1000")
+        out = self.cnid("read", self.emu.link, "--timeout", "200")
+        self.assertEqual(out.returncode, 2)
+        self.assertRegex(out.stderr.decode(),
+                         r"^cnid read: sam0 did not answer find a card in the field within 200 ms: .*--timeout")
+        self.emu.ctl("delay", "find", "0")
+        # the late find reply (a bare 0x80, which no check can tell from a
+        # reply to the next request) must have gone by
+        time.sleep(0.9)
+        out = self.cnid("sam-id", self.emu.link)
+        self.assertEqual((out.returncode, out.stdout.decode()), (0, SAM_ID + "\n"), out.stderr)
+        self.emu.ctl("fault", "sw3", "0x60")
+        out = self.cnid("sam-id", self.emu.link)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("sam0: the SAM reports 0x60", out.stderr.decode())
+
+    def test_stale_reply_dropped(self):
+        """A reply that comes after its requester gave up (a select answered late)
+        is not taken for the reply to the next program's request."""
+        self.present(TYPE_CARDS["resident"])
+        self.emu.ctl("delay", "select", "400")
+        out = self.cnid("read", self.emu.link, "--timeout", "150")
+        self.assertIn("did not answer select", out.stderr.decode())
+        self.emu.ctl("delay", "select", "0")
+        out = self.cnid("sam-id", self.emu.link)
+        self.assertEqual((out.returncode, out.stdout.decode()), (0, SAM_ID + "\n"), out.stderr)
+
+    def test_read_beside_the_daemon(self):
+        """`cnid read` while cnidd serves the line: both get the card, the daemon
+        announces it once and sees no removal."""
+        d = self.start()
+        card = TYPE_CARDS["foreign_permanent_2017"]
+        self.present(card)
+        d.wait(r"event sam0 card_read ")
+        for _ in range(5):
+            out = self.cnid("read", self.emu.link, "--json")
+            self.assertEqual(json.loads(out.stdout), expected_json(card, False), out.stderr)
+        time.sleep(4 * POLL_MS / 1000)
+        self.assertEqual([e[1] for e in d.events("sam0")],
+                         ["sam_state", "card_present", "card_read"])
+
+
 if __name__ == "__main__":
     for p in (CNIDD, EMU, CNID, SCAN, PLUGIN):
         if not os.path.exists(p):
