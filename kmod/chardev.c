@@ -223,6 +223,7 @@ static __poll_t cnid_poll(struct file *file, poll_table *wait)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (!READ_ONCE(dev->active))
 		mask |= EPOLLOUT | EPOLLWRNORM;
+	mask |= cnid_state_poll(file, wait);
 	return mask;
 }
 
@@ -296,20 +297,6 @@ static long cnid_ioctl_info(struct cnid_dev *dev, void __user *uarg)
 	info.devnum = dev->udev->devnum;
 	info.minor = dev->minor;
 	info.timeout_ms = READ_ONCE(cnid_timeout_ms);
-	info.transactions = atomic64_read(&dev->transactions);
-	info.timeouts = atomic64_read(&dev->timeouts);
-	info.checksum_errors = atomic64_read(&dev->checksum_errors);
-	info.resyncs = atomic64_read(&dev->resyncs);
-	info.garbage_bytes = atomic64_read(&dev->garbage_bytes);
-	info.errors = atomic64_read(&dev->errors);
-
-	mutex_lock(&dev->state_lock);
-	info.card_state = dev->card_state;
-	info.sam_state = dev->sam_state;
-	info.card_type = dev->card_type;
-	info.seq = dev->seq;
-	strscpy(info.sam_id, dev->sam_id, sizeof(info.sam_id));
-	mutex_unlock(&dev->state_lock);
 
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -326,6 +313,10 @@ static long cnid_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return cnid_ioctl_xfer(file, uarg);
 	case CNID_IOC_INFO:
 		return cnid_ioctl_info(cf->dev, uarg);
+	case CNID_IOC_SERVE:
+		return cnid_serve(file);
+	case CNID_IOC_STATE:
+		return cnid_state(file, uarg);
 	default:
 		return -ENOTTY;
 	}

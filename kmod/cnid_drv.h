@@ -14,6 +14,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/usb.h>
@@ -57,6 +58,19 @@ struct cnid_file {
 	int reply_err;		/* error of a write()'s transaction */
 	bool ready;		/* reply_len or reply_err valid */
 	bool pm_held;		/* usb_autopm_get_interface() done */
+	u32 state_seq;		/* seq of the last CNID_IOC_STATE */
+};
+
+/* A reader as announcements, netlink and uevents see it (netlink.c). */
+struct cnid_reader {
+	struct list_head node;		/* in the readers list while listed */
+	struct cnid_dev *dev;		/* NULL: a serial reader */
+	wait_queue_head_t wait;		/* EPOLLPRI pollers */
+	bool served;			/* a server fd exists */
+	u32 id;				/* minor, or CNID_SERIAL_ID_BASE + n */
+	char name[16];
+	char port[CNID_PORT_MAX + 1];	/* serial */
+	struct cnid_state st;		/* the last announcement */
 };
 
 #define CNID_GONE 0
@@ -65,7 +79,6 @@ struct cnid_dev {
 	struct kref kref;
 	struct usb_device *udev;
 	struct usb_interface *intf;
-	struct list_head node;		/* in cnid_readers */
 	unsigned long flags;		/* CNID_GONE */
 	struct mutex io_mutex;		/* serialises transactions */
 	spinlock_t lock;		/* URB states, event */
@@ -99,14 +112,7 @@ struct cnid_dev {
 	atomic64_t garbage_bytes;
 	atomic64_t errors;
 
-	/* announced state, under state_lock */
-	struct mutex state_lock;
-	struct device *node_dev;	/* the usbmisc device, NULL once gone */
-	u8 sam_state;
-	u8 card_state;
-	u8 card_type;
-	u32 seq;
-	char sam_id[CNID_NL_SAM_ID_MAX + 1];
+	struct cnid_reader rd;		/* under netlink.c's readers lock */
 };
 
 static inline bool cnid_gone(struct cnid_dev *dev)
@@ -133,12 +139,12 @@ void cnid_delete(struct kref *kref);
 /* netlink.c */
 int cnid_nl_init(void);
 void cnid_nl_exit(void);
-void cnid_nl_reader_event(struct cnid_dev *dev, u8 cmd);
+void cnid_reader_init(struct cnid_reader *r, struct cnid_dev *dev);
 void cnid_readers_add(struct cnid_dev *dev);
 void cnid_readers_del(struct cnid_dev *dev);
-const char *cnid_card_type_name(unsigned int type);
-const char *cnid_card_state_name(unsigned int state);
-const char *cnid_sam_state_name(unsigned int state);
+long cnid_serve(struct file *file);
+long cnid_state(struct file *file, void __user *uarg);
+__poll_t cnid_state_poll(struct file *file, poll_table *wait);
 
 /* usb.c */
 extern struct usb_driver cnid_driver;

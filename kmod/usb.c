@@ -126,12 +126,11 @@ static int cnid_probe(struct usb_interface *intf,
 		return -ENOMEM;
 	kref_init(&dev->kref);
 	mutex_init(&dev->io_mutex);
-	mutex_init(&dev->state_lock);
 	spin_lock_init(&dev->lock);
 	init_waitqueue_head(&dev->wait);
 	init_usb_anchor(&dev->submitted);
 	timer_setup(&dev->timer, cnid_xfer_timer, 0);
-	INIT_LIST_HEAD(&dev->node);
+	cnid_reader_init(&dev->rd, dev);
 	dev->udev = usb_get_dev(interface_to_usbdev(intf));
 	dev->intf = usb_get_intf(intf);
 
@@ -150,13 +149,8 @@ static int cnid_probe(struct usb_interface *intf,
 		goto err_put;
 	}
 	dev->minor = intf->minor;
-	mutex_lock(&dev->state_lock);
-	dev->node_dev = intf->usb_dev;
 	strscpy(dev->name, dev_name(intf->usb_dev), sizeof(dev->name));
-	mutex_unlock(&dev->state_lock);
-
 	cnid_readers_add(dev);
-	cnid_nl_reader_event(dev, CNID_NL_CMD_READER_ADDED);
 	dev_info(&intf->dev, "%s: SAM reader, %s pipes, %u-byte packets\n",
 		 dev->name, dev->mode == CNID_PIPE_SPLIT ? "split" : "single",
 		 dev->in_maxp[0]);
@@ -187,10 +181,8 @@ static void cnid_disconnect(struct usb_interface *intf)
 {
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
-	/* no more uevents on the node that is about to go */
-	mutex_lock(&dev->state_lock);
-	dev->node_dev = NULL;
-	mutex_unlock(&dev->state_lock);
+	/* READER_REMOVED, no more announcements or uevents; the minor stays ours */
+	cnid_readers_del(dev);
 
 	/* waits for any open() in progress; open() takes none of our locks */
 	usb_deregister_dev(intf, &cnid_class);
@@ -207,8 +199,6 @@ static void cnid_disconnect(struct usb_interface *intf)
 	timer_delete_sync(&dev->timer);
 	usb_set_intfdata(intf, NULL);
 
-	cnid_readers_del(dev);
-	cnid_nl_reader_event(dev, CNID_NL_CMD_READER_REMOVED);
 	dev_info(&intf->dev, "%s: disconnected\n", dev->name);
 	kref_put(&dev->kref, cnid_delete);
 }
@@ -267,179 +257,31 @@ static int cnid_post_reset(struct usb_interface *intf)
 	return 0;
 }
 
-/* sysfs: /sys/bus/usb/devices/B-P:C.I/cnid/ */
+/*
+ * sysfs: /sys/bus/usb/devices/B-P:C.I/cnid/, world-readable: the transport
+ * and its counters only (the announced state is netlink's and
+ * CNID_IOC_STATE's; idVendor/idProduct are the USB device's own).
+ */
+#define CNID_ATTR(_name, _fmt, _val)					\
+static ssize_t _name##_show(struct device *d,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct cnid_dev *dev = usb_get_intfdata(to_usb_interface(d));	\
+									\
+	return dev ? sysfs_emit(buf, _fmt "\n", _val) : -ENODEV;	\
+}									\
+static DEVICE_ATTR_RO(_name)
 
-static struct cnid_dev *cnid_from_attr(struct device *d)
-{
-	return usb_get_intfdata(to_usb_interface(d));
-}
-
-static ssize_t cnid_counter_show(struct device *d, char *buf, size_t offset)
-{
-	struct cnid_dev *dev = cnid_from_attr(d);
-
-	if (!dev)
-		return -ENODEV;
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read((atomic64_t *)((char *)dev + offset)));
-}
-
-static ssize_t transactions_show(struct device *d,
-				 struct device_attribute *attr, char *buf)
-{
-	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, transactions));
-}
-static DEVICE_ATTR_RO(transactions);
-
-static ssize_t timeouts_show(struct device *d, struct device_attribute *attr,
-			     char *buf)
-{
-	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, timeouts));
-}
-static DEVICE_ATTR_RO(timeouts);
-
-static ssize_t checksum_errors_show(struct device *d,
-				    struct device_attribute *attr, char *buf)
-{
-	return cnid_counter_show(d, buf,
-				 offsetof(struct cnid_dev, checksum_errors));
-}
-static DEVICE_ATTR_RO(checksum_errors);
-
-static ssize_t resyncs_show(struct device *d, struct device_attribute *attr,
-			    char *buf)
-{
-	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, resyncs));
-}
-static DEVICE_ATTR_RO(resyncs);
-
-static ssize_t garbage_bytes_show(struct device *d,
-				  struct device_attribute *attr, char *buf)
-{
-	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, garbage_bytes));
-}
-static DEVICE_ATTR_RO(garbage_bytes);
-
-static ssize_t errors_show(struct device *d, struct device_attribute *attr,
-			   char *buf)
-{
-	return cnid_counter_show(d, buf, offsetof(struct cnid_dev, errors));
-}
-static DEVICE_ATTR_RO(errors);
-
-static ssize_t vendor_id_show(struct device *d, struct device_attribute *attr,
-			      char *buf)
-{
-	struct cnid_dev *dev = cnid_from_attr(d);
-
-	if (!dev)
-		return -ENODEV;
-	return sysfs_emit(buf, "%04x\n",
-			  le16_to_cpu(dev->udev->descriptor.idVendor));
-}
-static DEVICE_ATTR_RO(vendor_id);
-
-static ssize_t product_id_show(struct device *d, struct device_attribute *attr,
-			       char *buf)
-{
-	struct cnid_dev *dev = cnid_from_attr(d);
-
-	if (!dev)
-		return -ENODEV;
-	return sysfs_emit(buf, "%04x\n",
-			  le16_to_cpu(dev->udev->descriptor.idProduct));
-}
-static DEVICE_ATTR_RO(product_id);
-
-static ssize_t pipe_mode_show(struct device *d, struct device_attribute *attr,
-			      char *buf)
-{
-	struct cnid_dev *dev = cnid_from_attr(d);
-
-	if (!dev)
-		return -ENODEV;
-	return sysfs_emit(buf, "%s\n",
-			  dev->mode == CNID_PIPE_SPLIT ? "split" : "single");
-}
-static DEVICE_ATTR_RO(pipe_mode);
-
-static ssize_t packet_size_show(struct device *d, struct device_attribute *attr,
-				char *buf)
-{
-	struct cnid_dev *dev = cnid_from_attr(d);
-
-	if (!dev)
-		return -ENODEV;
-	return sysfs_emit(buf, "%u\n", dev->in_maxp[0]);
-}
-static DEVICE_ATTR_RO(packet_size);
-
-static ssize_t state_show_locked(struct device *d, char *buf, int what)
-{
-	struct cnid_dev *dev = cnid_from_attr(d);
-	ssize_t ret;
-
-	if (!dev)
-		return -ENODEV;
-	mutex_lock(&dev->state_lock);
-	switch (what) {
-	case CNID_NL_A_SAM_ID:
-		ret = sysfs_emit(buf, "%s\n", dev->sam_id);
-		break;
-	case CNID_NL_A_SAM_STATE:
-		ret = sysfs_emit(buf, "%s\n", cnid_sam_state_name(dev->sam_state));
-		break;
-	case CNID_NL_A_CARD_STATE:
-		ret = sysfs_emit(buf, "%s\n", cnid_card_state_name(dev->card_state));
-		break;
-	case CNID_NL_A_CARD_TYPE:
-		ret = sysfs_emit(buf, "%s\n", cnid_card_type_name(dev->card_type));
-		break;
-	default:
-		ret = sysfs_emit(buf, "%u\n", dev->seq);
-	}
-	mutex_unlock(&dev->state_lock);
-	return ret;
-}
-
-static ssize_t sam_id_show(struct device *d, struct device_attribute *attr,
-			   char *buf)
-{
-	return state_show_locked(d, buf, CNID_NL_A_SAM_ID);
-}
-static DEVICE_ATTR_RO(sam_id);
-
-static ssize_t sam_state_show(struct device *d, struct device_attribute *attr,
-			      char *buf)
-{
-	return state_show_locked(d, buf, CNID_NL_A_SAM_STATE);
-}
-static DEVICE_ATTR_RO(sam_state);
-
-static ssize_t card_state_show(struct device *d, struct device_attribute *attr,
-			       char *buf)
-{
-	return state_show_locked(d, buf, CNID_NL_A_CARD_STATE);
-}
-static DEVICE_ATTR_RO(card_state);
-
-static ssize_t card_type_show(struct device *d, struct device_attribute *attr,
-			      char *buf)
-{
-	return state_show_locked(d, buf, CNID_NL_A_CARD_TYPE);
-}
-static DEVICE_ATTR_RO(card_type);
-
-static ssize_t seq_show(struct device *d, struct device_attribute *attr,
-			char *buf)
-{
-	return state_show_locked(d, buf, CNID_NL_A_SEQ);
-}
-static DEVICE_ATTR_RO(seq);
+CNID_ATTR(pipe_mode, "%s", dev->mode == CNID_PIPE_SPLIT ? "split" : "single");
+CNID_ATTR(packet_size, "%u", dev->in_maxp[0]);
+CNID_ATTR(transactions, "%lld", atomic64_read(&dev->transactions));
+CNID_ATTR(timeouts, "%lld", atomic64_read(&dev->timeouts));
+CNID_ATTR(checksum_errors, "%lld", atomic64_read(&dev->checksum_errors));
+CNID_ATTR(resyncs, "%lld", atomic64_read(&dev->resyncs));
+CNID_ATTR(garbage_bytes, "%lld", atomic64_read(&dev->garbage_bytes));
+CNID_ATTR(errors, "%lld", atomic64_read(&dev->errors));
 
 static struct attribute *cnid_attrs[] = {
-	&dev_attr_vendor_id.attr,
-	&dev_attr_product_id.attr,
 	&dev_attr_pipe_mode.attr,
 	&dev_attr_packet_size.attr,
 	&dev_attr_transactions.attr,
@@ -448,11 +290,6 @@ static struct attribute *cnid_attrs[] = {
 	&dev_attr_resyncs.attr,
 	&dev_attr_garbage_bytes.attr,
 	&dev_attr_errors.attr,
-	&dev_attr_sam_id.attr,
-	&dev_attr_sam_state.attr,
-	&dev_attr_card_state.attr,
-	&dev_attr_card_type.attr,
-	&dev_attr_seq.attr,
 	NULL,
 };
 

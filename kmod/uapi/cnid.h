@@ -160,7 +160,7 @@ struct cnid_dev_info {
  *	per card, so that those allowed to use the reader can recognise the
  *	same card again (card_read, with CNID_STATE_TOKEN)
  * @sam_id: the SAM ID as the helper formats it: digits, '.' and '-' only,
- *	NUL-terminated, "" if none (sam_state)
+ *	NUL-terminated and zero-padded, "" if none (sam_state)
  * @reserved: zero
  *
  * CNID_IOC_ANNOUNCE: the fields of the announced @event must be set and
@@ -194,7 +194,7 @@ struct cnid_state {
  * @reader: out: its reader id (CNID_SERIAL_ID_BASE and up)
  * @flags: zero
  * @port: the port as the helper names it ("ttyUSB0"): letters, digits,
- *	'.', '_', '-', ':' and '/', NUL-terminated, not empty
+ *	'.', '_', '-', ':' and '/', NUL-terminated and zero-padded, not empty
  * @reserved: zero
  */
 struct cnid_serial {

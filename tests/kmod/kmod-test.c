@@ -166,8 +166,6 @@ static void check_info(void)
 	result("sysfs-pipe-mode", r == 0 && strcmp(buf, mode) == 0, "r=%d '%s'", r, r ? "" : buf);
 	r = sysattr("packet_size", buf, sizeof(buf));
 	result("sysfs-packet-size", r == 0 && strcmp(buf, "64") == 0, "r=%d", r);
-	r = sysattr("vendor_id", buf, sizeof(buf));
-	result("sysfs-vendor", r == 0 && strcmp(buf, "0400") == 0, "r=%d", r);
 	r = ioctl(fd, _IO(CNID_IOC_MAGIC, 99)) < 0 ? -errno : 0;
 	result("unknown-ioctl", r == -ENOTTY, "got %d", r);
 }

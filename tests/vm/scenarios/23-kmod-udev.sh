@@ -3,8 +3,9 @@
 # cnid-vm: timeout=120
 #
 # udev-rules/70-cnid.rules for real (systemd-udevd runs in the guest):
-# /dev/cnidN belongs to group cnid, mode 0660, tagged uaccess; a uid in no
-# group cannot open it; a change uevent from the module is seen by udev.
+# /dev/cnidN belongs to group cnid, mode 0660, tagged uaccess; so does
+# /dev/cnid-ctl (group cnid, 0660, no uaccess); a uid in no group cannot
+# open either; a change uevent from the module is seen by udev.
 . /lib/cnid-vm.sh
 
 cnid_emu_env
@@ -20,12 +21,14 @@ cnid_check kmod.udev.uaccess-tag sh -c "udevadm info -q property -n /dev/$name |
 gid=$(sed -n 's/^cnid:x:\([0-9]*\):.*/\1/p' /etc/group)
 cnid_check kmod.udev.group-member-opens cnid-nl --as "1000:$gid" open "/dev/$name"
 cnid_check kmod.udev.others-refused sh -c "cnid-nl --as 1000 open /dev/$name | grep -q 'Permission denied'"
+cnid_check kmod.udev.ctl-group-and-mode sh -c "[ \"\$(stat -c '%G %a' /dev/cnid-ctl)\" = 'cnid 660' ]"
+cnid_check kmod.udev.ctl-group-member-opens cnid-nl --as "1000:$gid" open /dev/cnid-ctl
+cnid_check kmod.udev.ctl-others-refused sh -c "cnid-nl --as 1000 open /dev/cnid-ctl | grep -q 'Permission denied'"
 # a change uevent from the module goes through udevd (rules see it)
-minor=$(cut -d: -f2 "/sys/class/usbmisc/$name/dev")
 udevadm monitor --udev --property --subsystem-match=usbmisc >"$CNID_VM_TMP/mon" 2>&1 &
 mon=$!
 sleep 1
-cnid-nl announce "$minor" sam_state state=1 >/dev/null
+cnid-nl announce "/dev/$name" sam_state state=1 >/dev/null
 udevadm settle -t 10 2>/dev/null
 sleep 1
 kill $mon 2>/dev/null
