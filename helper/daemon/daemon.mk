@@ -71,3 +71,51 @@ check-daemon-canary: tests/daemon/plants tests/daemon/plant.sh $(DAEMON_TEST_DEP
 		tests/daemon/plant.sh tests/daemon/plants $(BUILD)/daemon-canary
 
 CHECK_TARGETS += check-daemon-canary
+
+# ---- install ----
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DAEMON_UNIT := $(BUILD)/cnidd.service
+
+$(DAEMON_UNIT): helper/daemon/cnidd.service
+	@mkdir -p $(dir $@)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+.PHONY: install-daemon uninstall-daemon
+install: install-daemon
+uninstall: uninstall-daemon
+# the configuration is installed only when there is none
+install-daemon: $(CNIDD) $(DAEMON_UNIT)
+	install -d '$(DESTDIR)$(SBINDIR)' '$(DESTDIR)$(UNITDIR)' '$(DESTDIR)$(USERUNITDIR)' \
+		'$(DESTDIR)$(UDEVRULESDIR)' '$(DESTDIR)$(SYSUSERSDIR)' '$(DESTDIR)$(SYSCONFDIR)/cnid' \
+		'$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(INCLUDEDIR)/cnid'
+	install -m 0755 $(CNIDD) '$(DESTDIR)$(SBINDIR)/cnidd'
+	install -m 0644 $(DAEMON_UNIT) '$(DESTDIR)$(UNITDIR)/cnidd.service'
+	install -m 0644 udev-rules/70-cnid.rules '$(DESTDIR)$(UDEVRULESDIR)/70-cnid.rules'
+	install -m 0644 udev-rules/cnid.sysusers '$(DESTDIR)$(SYSUSERSDIR)/cnid.conf'
+	install -m 0644 helper/daemon/cnid-photo-plugin.h '$(DESTDIR)$(INCLUDEDIR)/cnid/cnid-photo-plugin.h'
+	install -m 0755 helper/daemon/examples/cnid-notify '$(DESTDIR)$(BINDIR)/cnid-notify'
+	install -m 0644 helper/daemon/examples/cnid-notify.service '$(DESTDIR)$(USERUNITDIR)/cnid-notify.service'
+	[ -e '$(DESTDIR)$(SYSCONFDIR)/cnid/cnidd.conf' ] || \
+		install -m 0644 helper/daemon/cnidd.conf '$(DESTDIR)$(SYSCONFDIR)/cnid/cnidd.conf'
+uninstall-daemon:
+	rm -f '$(DESTDIR)$(SBINDIR)/cnidd' '$(DESTDIR)$(UNITDIR)/cnidd.service' \
+		'$(DESTDIR)$(UDEVRULESDIR)/70-cnid.rules' '$(DESTDIR)$(SYSUSERSDIR)/cnid.conf' \
+		'$(DESTDIR)$(INCLUDEDIR)/cnid/cnid-photo-plugin.h' '$(DESTDIR)$(BINDIR)/cnid-notify' \
+		'$(DESTDIR)$(USERUNITDIR)/cnid-notify.service'
+check-install: $(CNIDD) $(DAEMON_UNIT)
+
+# ---- the unit's hardening ----
+# `systemd-analyze security --offline` must rate cnidd.service at most
+# DAEMON_EXPOSURE_MAX (today 1.3; Debian 12's pcscd.service: 9.6), and the
+# same unit stripped of its hardening must fail that bound (the canary).
+DEPS_CHECK += systemd
+DAEMON_EXPOSURE_MAX := 2.0
+.PHONY: check-daemon-unit
+check-daemon-unit: $(DAEMON_UNIT)
+	@tests/daemon/unit-exposure.sh $(DAEMON_UNIT) $(DAEMON_EXPOSURE_MAX) $(BUILD)/unit-check
+CHECK_TARGETS += check-daemon-unit

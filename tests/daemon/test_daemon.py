@@ -739,6 +739,40 @@ class TestTool(DaemonTest):
                          ["sam_state", "card_present", "card_read"])
 
 
+class TestNotify(unittest.TestCase):
+    """The desktop example (helper/daemon/examples/cnid-notify) on canned
+    `cnid watch` lines: a notification only for a card read with details
+    (a reader of this seat), saying type and validity, nothing else."""
+
+    def test_notify(self):
+        d = tempfile.mkdtemp(prefix="cnid-notify-")
+        try:
+            watch = os.path.join(d, "cnid")
+            sent = os.path.join(d, "sent")
+            with open(watch, "w") as f:
+                f.write("#!/bin/sh\ncat <<'X'\n"
+                        "reader=0 devname=cnid0 event=card_present seq=1 details=true \n"
+                        "reader=0 devname=cnid0 event=card_read seq=2 details=true "
+                        "card_type=resident valid=true expired=false expiry=20360501 \n"
+                        "reader=1 devname=cnid1 event=card_read seq=7 details=false \n"
+                        "reader=0 devname=cnid0 event=card_read seq=4 details=true "
+                        "card_type=hkmotw_permit valid=false expired=false \n"
+                        "X\n")
+            notify = os.path.join(d, "notify-send")
+            with open(notify, "w") as f:
+                f.write("#!/bin/sh\nprintf '%%s|' \"$@\" >> %s\necho >> %s\n" % (sent, sent))
+            os.chmod(watch, 0o755)
+            os.chmod(notify, 0o755)
+            subprocess.run([os.path.join(TOP, "helper/daemon/examples/cnid-notify")], check=True,
+                           env=dict(os.environ, CNID=watch, NOTIFY=notify), timeout=10)
+            with open(sent) as f:
+                self.assertEqual(f.read().splitlines(), [
+                    "--app-name=cnid|ID card read on cnid0|resident card: valid|",
+                    "--app-name=cnid|ID card read on cnid0|hkmotw_permit card: NOT valid|"])
+        finally:
+            shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     for p in (CNIDD, EMU, CNID, SCAN, PLUGIN):
         if not os.path.exists(p):
