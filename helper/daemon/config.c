@@ -113,13 +113,14 @@ static int set_key(struct cnidd_config *c, const char *k, const char *v, const c
 	}
 	if (!strcmp(k, "plugin"))
 		return set_str(c->plugin, sizeof(c->plugin), v);
-	if (!strcmp(k, "serial")) {
+	/* "reader" names any reader node or line to attach to without udev */
+	if (!strcmp(k, "serial") || !strcmp(k, "reader")) {
 		if (c->n_serial >= CNIDD_MAX_SERIAL) {
 			*why = "too many serial lines";
 			return -EINVAL;
 		}
 		if (v[0] != '/') {
-			*why = "serial must be an absolute path";
+			*why = "a reader must be an absolute path";
 			return -EINVAL;
 		}
 		e = set_str(c->serial[c->n_serial], sizeof(c->serial[0]), v);

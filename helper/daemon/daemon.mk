@@ -33,6 +33,18 @@ $(CNIDD_SAN): $(DAEMON_OBJS_SAN) $(LIBCNID_SAN)
 
 ALL_TARGETS += $(CNIDD)
 
+# Static, for the QEMU guest (tests/vm/scenarios/40-daemon.sh): no libudev
+# (Debian ships no static one) and no plug-ins; readers from the
+# configuration (`reader = /dev/cnid0`).
+CNIDD_STATIC := $(BUILD)/static/cnidd
+DAEMON_OBJS_STATIC := $(patsubst %.c,$(BUILD)/static/obj/%.o,$(DAEMON_SRCS) $(DAEMON_SHARED))
+$(BUILD)/static/obj/%.o: %.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DAEMON_CFLAGS) $(CLI_CFLAGS) -DCNIDD_NO_UDEV -DCNIDD_NO_PLUGIN -c -o $@ $<
+$(CNIDD_STATIC): $(DAEMON_OBJS_STATIC) $(LIBCNID)
+	$(CC) $(CFLAGS_ALL) -static -o $@ $(DAEMON_OBJS_STATIC) $(LIBCNID) -ljson-c -lnettle
+VM_GUEST_BINS += $(CNIDD_STATIC)
+
 # ---- host tests (tests/daemon/) ----
 DAEMON_SCAN := $(BUILD)/tests/scan-log
 DAEMON_PLUGIN := $(BUILD)/tests/photo-plugin.so
@@ -40,6 +52,12 @@ DAEMON_PLUGIN := $(BUILD)/tests/photo-plugin.so
 $(DAEMON_SCAN): tests/daemon/scan-log.c tests/emu/emu-client.h tests/emu/secret-scan.h $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/emu -o $@ $< $(LIBCNID)
+
+DAEMON_SCAN_STATIC := $(BUILD)/static/scan-log
+$(DAEMON_SCAN_STATIC): tests/daemon/scan-log.c tests/emu/emu-client.h tests/emu/secret-scan.h $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/emu -static -o $@ $< $(LIBCNID)
+VM_GUEST_BINS += $(DAEMON_SCAN_STATIC)
 
 $(DAEMON_PLUGIN): tests/daemon/photo-plugin.c helper/daemon/cnid-photo-plugin.h
 	@mkdir -p $(dir $@)

@@ -10,9 +10,20 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include <libudev.h>
-
 #include "cnidd.h"
+
+#ifdef CNIDD_NO_UDEV
+/* The static build for the QEMU guest: readers come from the configuration. */
+int devices_start(void)
+{
+	return -EOPNOTSUPP;
+}
+
+void devices_stop(void)
+{
+}
+#else
+#include <libudev.h>
 
 static struct udev *udev;
 static struct udev_monitor *mon;
@@ -118,3 +129,4 @@ void devices_stop(void)
 		udev_unref(udev);
 	udev = NULL;
 }
+#endif

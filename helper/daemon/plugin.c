@@ -1,13 +1,34 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The optional photo decoder plug-in (cnid-photo-plugin.h). */
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cnid-photo-plugin.h"
 #include "cnidd.h"
+
+#ifdef CNIDD_NO_PLUGIN
+/* The static build for the QEMU guest: no dlopen(). */
+int plugin_load(const char *path)
+{
+	if (path && path[0])
+		log_err("plug-in %s: this cnidd is built without plug-ins", path);
+	return path && path[0] ? -EOPNOTSUPP : 0;
+}
+
+void plugin_unload(void)
+{
+}
+
+int plugin_decode(const uint8_t *wlt, size_t len, uint8_t **ret_img, size_t *ret_len,
+		  char mime[64])
+{
+	(void)wlt, (void)len, (void)ret_img, (void)ret_len, (void)mime;
+	return 0;
+}
+#else
+#include <dlfcn.h>
 
 static void *handle;
 static int (*decode_fn)(const uint8_t *, size_t, uint8_t **, size_t *, char *);
@@ -65,3 +86,4 @@ int plugin_decode(const uint8_t *wlt, size_t len, uint8_t **ret_img, size_t *ret
 	*ret_len = n;
 	return 1;
 }
+#endif

@@ -43,6 +43,11 @@ static gid_t group_id(void)
 	record_gid = (gid_t)-1;
 	if (!cfg.record_group[0])
 		return record_gid;
+	/* a number is taken as a gid as is (the static build has no NSS) */
+	if (strspn(cfg.record_group, "0123456789") == strlen(cfg.record_group)) {
+		record_gid = (gid_t)strtoul(cfg.record_group, NULL, 10);
+		return record_gid;
+	}
 	g = getgrnam(cfg.record_group);
 	if (g)
 		record_gid = g->gr_gid;

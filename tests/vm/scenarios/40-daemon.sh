@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cnid-vm: timeout=180
+#
+# cnidd in the guest, serving a virtual USB reader through cnid.ko (the
+# static build: readers from its configuration, `reader = /dev/cnidN`):
+# - it serves the reader (CNID_IOC_SERVE) and announces the SAM state;
+# - each card type of the wallet: the public event reaches an unprivileged
+#   netlink listener without details; a member of group cnid gets the card
+#   type and validity from CNID_IOC_STATE; the record file has the card and
+#   mode 0640, group cnid; removing the card: card_removed, file gone;
+# - a forged announcement is refused (a second server: EBUSY; announcing on
+#   the node itself: ENOTTY);
+# - the card pulled during its read: read_failed, no record;
+# - the reader unplugged in the middle of a read reply: no record, cnidd
+#   lives on and serves it again once it is back, and reads the card;
+# - no name or number in cnidd's log, the netlink capture, the uevents or
+#   dmesg (scan-log: every encoding and form).
+. /lib/cnid-vm.sh
+
+cnid_emu_env
+T=$CNID_VM_TMP
+G=$(sed -n 's/^cnid:x:\([0-9]*\):.*/\1/p' /etc/group)
+member() { cnid-nl --as "1000:$G" "$@"; }
+nobody() { cnid-nl --as 1000 "$@"; }
+W=$CNID_TEST_DIR
+CTL=$CNID_EMU_RUN/sam0/ctl
+emu() { cnid-emu ctl "$CTL" "$@" >/dev/null; }
+LOG=$T/cnidd.log
+# wait for a daemon log line (grep -E) that came after line $MARK
+MARK=0
+mark() { MARK=$(wc -l <"$LOG"); }
+seen() { tail -n "+$((MARK + 1))" "$LOG" | grep -Eq "$1"; }
+wait_log() { cnid_wait_for "${2:-10}" seen "$1"; }
+no_record() { ! seen card_read && [ ! -e "/run/cnid/$name.json" ]; }
+state_has() { # WHO PATTERN: the reader's CNID_IOC_STATE as WHO, grep PATTERN
+	"$1" state "/dev/$name" >"$T/state" 2>&1
+	grep -q "$2" "$T/state" || { sed 's/^/  /' "$T/state"; return 1; }
+}
+record_ok() { # TYPE
+	_f=/run/cnid/$name.json
+	[ "$(stat -c '%a %g' "$_f")" = "640 $G" ] && grep -q "\"type\": \"$1\"" "$_f" &&
+		grep -q "\"reader\": \"$name\"" "$_f" && grep -q '"valid": true' "$_f"
+}
+
+cnid_check daemon.load cnid_load || cnid_finish
+sh "$GADGET" setup -n sam0 -u 0 -m single -c "$CARD" -- --cards-dir "$W" >"$T/setup" 2>&1 ||
+	{ cnid_fail daemon.setup "$(tail -n 2 "$T/setup")"; cnid_finish; }
+emu remove
+cnid_wait_for 10 sh -c 'ls /sys/class/usbmisc | grep -q "^cnid"'
+name=$(ls /sys/class/usbmisc | grep '^cnid' | head -n 1)
+minor=${name#cnid}
+udevadm settle -t 10 2>/dev/null
+
+nobody listen 100000 170 >"$T/mc" 2>&1 &
+lpid=$!
+cnid_wait_for 5 grep -q listening "$T/mc"
+udevadm monitor --kernel --udev --property >"$T/uev" 2>&1 &
+upid=$!
+
+mkdir -p /run/cnid
+cat >"$T/cnidd.conf" <<EOF
+poll_interval_ms = 100
+read_timeout_ms = 3000
+reopen_ms = 200
+reader = /dev/$name
+record_dir = /run/cnid
+record_group = $G
+EOF
+cnidd --no-udev --log-time -c "$T/cnidd.conf" >"$LOG" 2>&1 &
+dpid=$!
+cnid_check daemon.serves wait_log "$name: serving the reader for cnid.ko"
+cnid_check daemon.sam-ok wait_log "event $name sam_state state=ok"
+cnid_check daemon.state-sam-ok state_has member ' sam_state=1 .*sam_id=05.01-' 
+
+# --- every card type of the wallet ---
+for card in resident-fp2 permit-fp1 foreign-2017 foreign-2023 resident-long-term no-photo; do
+	case $card in
+	resident*|no-photo) type=resident t=1 ;;
+	permit*) type=hkmotw_permit t=2 ;;
+	foreign-2017) type=foreign_permanent_2017 t=3 ;;
+	foreign-2023) type=foreign_permanent_2023 t=4 ;;
+	esac
+	mark
+	emu present "$card.card"
+	cnid_check "daemon.$card.card-read" wait_log "event $name card_read type=$type valid=1 expired=0"
+	cnid_check "daemon.$card.details" state_has member \
+		"^state reader=$minor seq=[0-9]* event=2 card_state=3 card_type=$t valid=1 expired=0 "
+	cnid_check "daemon.$card.no-details-for-others" state_has nobody 'Permission denied'
+	cnid_check "daemon.$card.record" record_ok "$type"
+	mark
+	emu remove
+	cnid_check "daemon.$card.removed" wait_log "event $name card_removed"
+	cnid_check "daemon.$card.record-gone" test ! -e "/run/cnid/$name.json"
+done
+cnid_check daemon.public-events sh -c \
+	"grep -q '^card_event reader=$minor devname=$name event=2 seq=' '$T/mc' && grep -q '^card_event reader=$minor devname=$name event=4 seq=' '$T/mc'"
+
+# --- forged announcements ---
+cnid_check daemon.second-server-refused sh -c \
+	"cnid-nl announce /dev/$name card_read type=1 valid=1 | grep -q 'Device or resource busy'"
+cnid_check daemon.announce-on-node-refused sh -c \
+	"cnid-nl announce - card_removed /dev/$name | grep -q 'Inappropriate ioctl for device'"
+
+# --- the card pulled during its read ---
+emu delay read 800
+mark
+emu present resident-fp2.card
+cnid_wait_for 10 sh -c "grep -q 'rx 10 aaaaaa96690003300132' '$CNID_EMU_RUN/sam0/log'"
+emu remove
+cnid_check daemon.pulled.read-failed wait_log "event $name read_failed reason=card"
+cnid_check daemon.pulled.removed wait_log "event $name card_removed"
+cnid_check daemon.pulled.no-record no_record
+emu delay read 0
+
+# --- unplugged in the middle of the read reply ---
+emu delay select 300
+mark
+emu present foreign-2023.card
+cnid_wait_for 10 sh -c "[ \$(grep -c 'rx 10 aaaaaa96690003200221' '$CNID_EMU_RUN/sam0/log') -gt 0 ]"
+emu fault unplug-mid 600
+cnid_check daemon.unplug.detached wait_log "$name: detached"
+cnid_check daemon.unplug.no-record no_record
+emu delay select 0
+sleep 1
+emu replug
+cnid_check daemon.unplug.survives kill -0 "$dpid"
+cnid_check daemon.replug.serves-again wait_log "$name: serving the reader for cnid.ko" 20
+cnid_check daemon.replug.reads wait_log "event $name card_read type=foreign_permanent_2023" 20
+
+# --- exit and privacy ---
+kill -TERM "$dpid"
+cnid_check daemon.sigterm-exit-0 wait "$dpid"
+cnid_check daemon.records-removed-at-exit sh -c "[ -z \"\$(ls /run/cnid)\" ]"
+sleep 1
+kill "$lpid" "$upid" 2>/dev/null
+dmesg >"$T/dmesg"
+for f in "$LOG" "$T/mc" "$T/uev" "$T/dmesg"; do
+	cnid_check "daemon.privacy.$(basename "$f")" scan-log "$f" "$W"/*.card
+done
+sh "$GADGET" teardown -n sam0 >/dev/null 2>&1
+cnid_finish
