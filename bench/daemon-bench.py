@@ -22,6 +22,7 @@ Environment: CNIDD, CNID_EMU (default build/).
 
 import argparse
 import os
+import random
 import re
 import shutil
 import signal
@@ -133,7 +134,6 @@ def latency(n, poll_ms):
             m = rig.wait(r"^(\d+) event sam0 card_read ", pos)
             ev = int(m.group(1))
             pos = m.end()
-            m = rig.wait(r"event sam0 card_removed", pos) if False else None
             log = rig.emu_log()
             tx = [e for e in log if e[1] == "tx" and e[0] <= ev]
             confirm = tx[-1]            # the confirming select's reply
@@ -157,25 +157,34 @@ def latency(n, poll_ms):
 
 def whole(n, poll_ms):
     rig = Rig(poll_ms, delay="realistic")
-    took = []
+    took, after_poll = [], []
+    rnd = random.Random(1)
+    delays = 20 + 20 + 600 + 20
     try:
         pos = 0
         for _ in range(n):
-            time.sleep(poll_ms / 1000 * (0.13 + 0.77 * (len(took) % 7) / 6))  # arrival phases
+            # arrivals at uniformly random phases of the poll cycle
+            time.sleep(rnd.uniform(0, poll_ms) / 1000)
             t0 = time.monotonic()
             rig.ctl("present", CARD)
             m = rig.wait(r"^(\d+) event sam0 card_read ", pos)
-            took.append(int(m.group(1)) / 1000 - t0 * 1000)
+            ev = int(m.group(1))
+            took.append(ev / 1000 - t0 * 1000)
+            # the find that saw the card: the last one before the read
+            finds = [e[0] for e in rig.emu_log() if e[1] == "rx" and e[3].endswith("200122")
+                     and e[0] <= ev and e[0] >= t0 * 1e6]
+            after_poll.append((ev - finds[0]) / 1000 - delays)
             pos = m.end()
             rig.ctl("remove")
             pos = rig.wait(r"event sam0 card_removed", pos).end()
     finally:
         rig.close()
-    delays = 20 + 20 + 600 + 20
     mean = sum(took) / len(took)
     print("whole read over %d presentations (realistic delays, poll %d ms):" % (n, poll_ms))
     print("  present -> card_read: mean %.1f ms, p50 %.1f ms, max %.1f ms; the delays of "
           "find+select+read+select: %d ms" % (mean, pct(took, 50), max(took), delays))
+    print("  from the poll that found the card, beyond the delays: p50 %.1f ms, max %.1f ms"
+          % (pct(after_poll, 50), max(after_poll)))
     print("  mean - delays = %.1f ms; goal <= poll/2 + 10 = %.1f ms: %s" %
           (mean - delays, poll_ms / 2 + 10,
            "met" if mean - delays <= poll_ms / 2 + 10 else "NOT met"))

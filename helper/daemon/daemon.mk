@@ -137,3 +137,22 @@ DAEMON_EXPOSURE_MAX := 2.0
 check-daemon-unit: $(DAEMON_UNIT)
 	@tests/daemon/unit-exposure.sh $(DAEMON_UNIT) $(DAEMON_EXPOSURE_MAX) $(BUILD)/unit-check
 CHECK_TARGETS += check-daemon-unit
+
+# The QEMU scenario 40-daemon must fail with a planted static cnidd (a read
+# committed unconfirmed, a number logged): ~45 s, one kernel, not part of
+# make check (make vmcheck runs 40-daemon itself on every kernel).
+DAEMON_VM_CANARY_KERNEL ?= 6.1
+.PHONY: daemon-vm-canary
+daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(LIBCNID) vm-guest
+	@CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL)' DAEMON_CFLAGS='$(DAEMON_CFLAGS)' \
+		CLI_CFLAGS='$(CLI_CFLAGS)' DAEMON_OBJS_STATIC='$(DAEMON_OBJS_STATIC)' \
+		LIBCNID='$(LIBCNID)' CNIDD_STATIC='$(CNIDD_STATIC)' \
+		VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+		tests/daemon/vm-canary.sh $(BUILD)/daemon-vm-canary $(DAEMON_VM_CANARY_KERNEL)
+
+# cnidd's figures (bench/daemon-bench.py): event latency p50/p99 over 200
+# presentations, whole read against the realistic delays, 60 s idle with no
+# reader and with one; ~3 min, not part of make check.
+.PHONY: bench-daemon
+bench-daemon: $(CNIDD) $(CNID_EMU)
+	@CNIDD=$(CNIDD) CNID_EMU=$(CNID_EMU) python3 bench/daemon-bench.py $(BENCH_DAEMON_ARGS)

@@ -32,6 +32,9 @@ MARK=0
 mark() { MARK=$(wc -l <"$LOG"); }
 seen() { tail -n "+$((MARK + 1))" "$LOG" | grep -Eq "$1"; }
 wait_log() { cnid_wait_for "${2:-10}" seen "$1"; }
+# requests CMDPARACHK: how many such requests the reader has had (its log)
+requests() { grep -c "rx 10 aaaaaa96690003$1\$" "$CNID_EMU_RUN/sam0/log"; }
+more_requests() { [ "$(requests "$1")" -gt "$2" ]; }
 no_record() { ! seen card_read && [ ! -e "/run/cnid/$name.json" ]; }
 state_has() { # WHO PATTERN: the reader's CNID_IOC_STATE as WHO, grep PATTERN
 	"$1" state "/dev/$name" >"$T/state" 2>&1
@@ -105,8 +108,9 @@ cnid_check daemon.announce-on-node-refused sh -c \
 # --- the card pulled during its read ---
 emu delay read 800
 mark
+n=$(requests 300132)
 emu present resident-fp2.card
-cnid_wait_for 10 sh -c "grep -q 'rx 10 aaaaaa96690003300132' '$CNID_EMU_RUN/sam0/log'"
+cnid_wait_for 10 more_requests 300132 "$n"
 emu remove
 cnid_check daemon.pulled.read-failed wait_log "event $name read_failed reason=card"
 cnid_check daemon.pulled.removed wait_log "event $name card_removed"
@@ -116,8 +120,9 @@ emu delay read 0
 # --- unplugged in the middle of the read reply ---
 emu delay select 300
 mark
+n=$(requests 200221)
 emu present foreign-2023.card
-cnid_wait_for 10 sh -c "[ \$(grep -c 'rx 10 aaaaaa96690003200221' '$CNID_EMU_RUN/sam0/log') -gt 0 ]"
+cnid_wait_for 10 more_requests 200221 "$n"
 emu fault unplug-mid 600
 cnid_check daemon.unplug.detached wait_log "$name: detached"
 cnid_check daemon.unplug.no-record no_record
@@ -127,6 +132,8 @@ emu replug
 cnid_check daemon.unplug.survives kill -0 "$dpid"
 cnid_check daemon.replug.serves-again wait_log "$name: serving the reader for cnid.ko" 20
 cnid_check daemon.replug.reads wait_log "event $name card_read type=foreign_permanent_2023" 20
+
+cnid_failed && { echo "cnidd's log:"; sed 's/^/  /' "$LOG" | tail -n 60; }
 
 # --- exit and privacy ---
 kill -TERM "$dpid"

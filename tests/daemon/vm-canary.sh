@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# make daemon-vm-canary: the QEMU scenario 40-daemon must fail with a
+# cnidd built with two planted faults: a read committed without its
+# confirming select (a card pulled mid-read gets a record and card_read)
+# and the card's number in the log (the guest's privacy scan).
+#
+# Usage: tests/daemon/vm-canary.sh OUTDIR KERNEL
+# env: CC, CFLAGS_ALL, DAEMON_CFLAGS, CLI_CFLAGS, DAEMON_OBJS_STATIC, LIBCNID,
+#      CNIDD_STATIC, VM_GUEST_BINS, VM_GUEST_FILES
+set -eu
+out=$1 kernel=$2
+rm -rf "$out"
+mkdir -p "$out"
+src=helper/daemon/reader.c
+sed -e 's/if (e == 0 \&\& memcmp(serial, r->serial_new, 8) == 0) {/if (1) {/' \
+	-e 's/^\tr->reads++;/\tr->reads++; log_info("%s", cnid_card_get_field(r->card_data, CNID_F_NUMBER));/' \
+	"$src" >"$out/reader.c"
+[ "$(diff "$src" "$out/reader.c" | grep -c '^>')" = 2 ] || { echo "daemon-vm-canary: the plants did not apply" >&2; exit 1; }
+others=$(for x in $DAEMON_OBJS_STATIC; do case $x in */reader.o) ;; *) echo "$x" ;; esac; done)
+# shellcheck disable=SC2086
+$CC $CFLAGS_ALL $DAEMON_CFLAGS $CLI_CFLAGS -Ihelper/daemon -DCNIDD_NO_UDEV -DCNIDD_NO_PLUGIN \
+	-c -o "$out/reader.o" "$out/reader.c"
+mkdir -p "$out/bin"
+# shellcheck disable=SC2086
+$CC $CFLAGS_ALL -static -o "$out/bin/cnidd" "$out/reader.o" $others "$LIBCNID" -ljson-c -lnettle 2>/dev/null
+bins=$(for b in $VM_GUEST_BINS; do [ "$b" = "$CNIDD_STATIC" ] && echo "$out/bin/cnidd" || echo "$b"; done)
+rc=0
+VM_GUEST_BINS=$(echo $bins) VM_GUEST_FILES="$VM_GUEST_FILES" \
+	tests/vm/run.sh --kernel "$kernel" --only 40-daemon >"$out/vm.log" 2>&1 || rc=$?
+res=$(ls -d build/vm/"$kernel"*/last 2>/dev/null | head -n 1)/results.log
+grep -a '^TEST daemon\.' "$res" >"$out/tests" || true
+if [ "$rc" = 0 ]; then
+	echo "daemon-vm-canary: 40-daemon PASSED with the planted cnidd" >&2
+	exit 1
+fi
+for t in daemon.pulled.read-failed daemon.pulled.no-record daemon.privacy.cnidd.log; do
+	grep -q "^TEST $t FAIL" "$out/tests" ||
+		{ echo "daemon-vm-canary: $t did not fail:" >&2; cat "$out/tests" >&2; exit 1; }
+	echo "daemon-vm-canary: $(grep "^TEST $t FAIL" "$out/tests" | cut -c1-150)"
+done
+echo "daemon-vm-canary: both planted faults caught by 40-daemon"
