@@ -469,8 +469,12 @@ static void on_io(struct source *s, uint32_t events)
 		got_reply(r);
 		return;
 	}
-	if (e == 0 && (events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
-		e = -EPIPE;
+	/* a hang-up is reported whatever the interest: whatever read() said
+	 * (0, or ENOMSG on an idle /dev/cnidN), the reader is gone */
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		detach(r, e < 0 ? strerror(-e) : "hang-up");
+		return;
+	}
 	if (e == 0)
 		return;
 	if (rio_gone_error(e) || r->step == STEP_IDLE || r->step == STEP_QUIET) {

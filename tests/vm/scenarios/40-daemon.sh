@@ -133,6 +133,13 @@ cnid_check daemon.unplug.survives kill -0 "$dpid"
 cnid_check daemon.replug.serves-again wait_log "$name: serving the reader for cnid.ko" 20
 cnid_check daemon.replug.reads wait_log "event $name card_read type=foreign_permanent_2023" 20
 
+# --- unplugged while idle, a card on it: detached at once, record gone ---
+mark
+emu unplug
+cnid_check daemon.unplug-idle.detached wait_log "$name: detached"
+cnid_check daemon.unplug-idle.removed wait_log "event $name card_removed"
+cnid_check daemon.unplug-idle.record-gone test ! -e "/run/cnid/$name.json"
+
 cnid_failed && { echo "cnidd's log:"; sed 's/^/  /' "$LOG" | tail -n 60; }
 
 # --- exit and privacy ---
