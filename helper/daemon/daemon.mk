@@ -125,6 +125,9 @@ uninstall-daemon:
 		'$(DESTDIR)$(UDEVRULESDIR)/70-cnid.rules' '$(DESTDIR)$(SYSUSERSDIR)/cnid.conf' \
 		'$(DESTDIR)$(INCLUDEDIR)/cnid/cnid-photo-plugin.h' '$(DESTDIR)$(BINDIR)/cnid-notify' \
 		'$(DESTDIR)$(USERUNITDIR)/cnid-notify.service'
+	# the configuration goes only when it is still the one installed
+	! cmp -s helper/daemon/cnidd.conf '$(DESTDIR)$(SYSCONFDIR)/cnid/cnidd.conf' || \
+		rm -f '$(DESTDIR)$(SYSCONFDIR)/cnid/cnidd.conf'
 check-install: $(CNIDD) $(DAEMON_UNIT)
 
 # ---- the unit's hardening ----
