@@ -45,6 +45,13 @@ $(CNIDD_STATIC): $(DAEMON_OBJS_STATIC) $(LIBCNID)
 	$(CC) $(CFLAGS_ALL) -static -o $@ $(DAEMON_OBJS_STATIC) $(LIBCNID) -ljson-c -lnettle
 VM_GUEST_BINS += $(CNIDD_STATIC)
 
+# The tool, static, for the guest: cnid list / watch / read against cnid.ko.
+CNID_CLI_STATIC := $(BUILD)/static/cnid
+CLI_OBJS_STATIC := $(patsubst %.c,$(BUILD)/static/obj/%.o,$(CLI_SRCS))
+$(CNID_CLI_STATIC): $(CLI_OBJS_STATIC) $(LIBCNID)
+	$(CC) $(CFLAGS_ALL) -static -o $@ $(CLI_OBJS_STATIC) $(LIBCNID) $(CLI_LIBS) -lpthread -lm
+VM_GUEST_BINS += $(CNID_CLI_STATIC)
+
 # ---- host tests (tests/daemon/) ----
 DAEMON_SCAN := $(BUILD)/tests/scan-log
 DAEMON_PLUGIN := $(BUILD)/tests/photo-plugin.so
@@ -142,12 +149,14 @@ check-daemon-unit: $(DAEMON_UNIT)
 CHECK_TARGETS += check-daemon-unit
 
 # The QEMU scenario 40-daemon must fail with a planted static cnidd (a read
-# committed unconfirmed, a number logged): ~45 s, one kernel, not part of
-# make check (make vmcheck runs 40-daemon itself on every kernel).
+# committed unconfirmed, a number logged) and cnid (details for anyone):
+# ~45 s, one kernel, not part of make check (make vmcheck runs 40-daemon
+# itself on every kernel).
 DAEMON_VM_CANARY_KERNEL ?= 6.1
 .PHONY: daemon-vm-canary
-daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(LIBCNID) vm-guest
+daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(CLI_OBJS_STATIC) $(LIBCNID) vm-guest
 	@CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL)' DAEMON_CFLAGS='$(DAEMON_CFLAGS)' \
+		CLI_OBJS_STATIC='$(CLI_OBJS_STATIC)' CLI_LIBS='$(CLI_LIBS)' CNID_CLI_STATIC='$(CNID_CLI_STATIC)' \
 		CLI_CFLAGS='$(CLI_CFLAGS)' DAEMON_OBJS_STATIC='$(DAEMON_OBJS_STATIC)' \
 		LIBCNID='$(LIBCNID)' CNIDD_STATIC='$(CNIDD_STATIC)' \
 		VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \

@@ -4,11 +4,13 @@
 # make daemon-vm-canary: the QEMU scenario 40-daemon must fail with a
 # cnidd built with two planted faults: a read committed without its
 # confirming select (a card pulled mid-read gets a record and card_read)
-# and the card's number in the log (the guest's privacy scan).
+# and the card's number in the log (the guest's privacy scan); and with a
+# cnid tool that prints details for a reader the user may not open.
 #
 # Usage: tests/daemon/vm-canary.sh OUTDIR KERNEL
 # env: CC, CFLAGS_ALL, DAEMON_CFLAGS, CLI_CFLAGS, DAEMON_OBJS_STATIC, LIBCNID,
-#      CNIDD_STATIC, VM_GUEST_BINS, VM_GUEST_FILES
+#      CNIDD_STATIC, CLI_OBJS_STATIC, CLI_LIBS, CNID_CLI_STATIC, VM_GUEST_BINS,
+#      VM_GUEST_FILES
 set -eu
 out=$1 kernel=$2
 rm -rf "$out"
@@ -25,7 +27,21 @@ $CC $CFLAGS_ALL $DAEMON_CFLAGS $CLI_CFLAGS -Ihelper/daemon -DCNIDD_NO_UDEV -DCNI
 mkdir -p "$out/bin"
 # shellcheck disable=SC2086
 $CC $CFLAGS_ALL -static -o "$out/bin/cnidd" "$out/reader.o" $others "$LIBCNID" -ljson-c -lnettle 2>/dev/null
-bins=$(for b in $VM_GUEST_BINS; do [ "$b" = "$CNIDD_STATIC" ] && echo "$out/bin/cnidd" || echo "$b"; done)
+sed 's/details = reader_state(id, devname, \&st) == 0 \&\& st.seq == seq;/details = (reader_state(id, devname, \&st), 1);/' \
+	helper/cli/watch.c >"$out/watch.c"
+cmp -s helper/cli/watch.c "$out/watch.c" && { echo "daemon-vm-canary: the watch.c plant did not apply" >&2; exit 1; }
+# shellcheck disable=SC2086
+$CC $CFLAGS_ALL $CLI_CFLAGS -Ihelper/cli -c -o "$out/watch.o" "$out/watch.c"
+others=$(for x in $CLI_OBJS_STATIC; do case $x in */watch.o) ;; *) echo "$x" ;; esac; done)
+# shellcheck disable=SC2086
+$CC $CFLAGS_ALL -static -o "$out/bin/cnid" "$out/watch.o" $others "$LIBCNID" $CLI_LIBS -lpthread -lm 2>/dev/null
+bins=$(for b in $VM_GUEST_BINS; do
+	case $b in
+	"$CNIDD_STATIC") echo "$out/bin/cnidd" ;;
+	"$CNID_CLI_STATIC") echo "$out/bin/cnid" ;;
+	*) echo "$b" ;;
+	esac
+done)
 rc=0
 VM_GUEST_BINS=$(echo $bins) VM_GUEST_FILES="$VM_GUEST_FILES" \
 	tests/vm/run.sh --kernel "$kernel" --only 40-daemon >"$out/vm.log" 2>&1 || rc=$?
@@ -35,9 +51,9 @@ if [ "$rc" = 0 ]; then
 	echo "daemon-vm-canary: 40-daemon PASSED with the planted cnidd" >&2
 	exit 1
 fi
-for t in daemon.pulled.read-failed daemon.pulled.no-record daemon.privacy.cnidd.log; do
+for t in daemon.pulled.read-failed daemon.pulled.no-record daemon.privacy.cnidd.log daemon.cnid-watch; do
 	grep -q "^TEST $t FAIL" "$out/tests" ||
 		{ echo "daemon-vm-canary: $t did not fail:" >&2; cat "$out/tests" >&2; exit 1; }
 	echo "daemon-vm-canary: $(grep "^TEST $t FAIL" "$out/tests" | cut -c1-150)"
 done
-echo "daemon-vm-canary: both planted faults caught by 40-daemon"
+echo "daemon-vm-canary: the three planted faults caught by 40-daemon"

@@ -70,6 +70,12 @@ reader = /dev/$name
 record_dir = /run/cnid
 record_group = $G
 EOF
+# cnid watch as a user in no group and as a member of group cnid
+su -s /bin/sh nobody -c 'exec cnid watch --json' >"$T/watch.nobody" 2>&1 &
+wn=$!
+su -s /bin/sh cnidtest -c 'exec cnid watch --json' >"$T/watch.member" 2>&1 &
+wm=$!
+sleep 1
 cnidd --no-udev --log-time -c "$T/cnidd.conf" >"$LOG" 2>&1 &
 dpid=$!
 cnid_check daemon.serves wait_log "$name: serving the reader for cnid.ko"
@@ -98,6 +104,32 @@ for card in resident-fp2 permit-fp1 foreign-2017 foreign-2023 resident-long-term
 done
 cnid_check daemon.public-events sh -c \
 	"grep -q '^card_event reader=$minor devname=$name event=2 seq=' '$T/mc' && grep -q '^card_event reader=$minor devname=$name event=4 seq=' '$T/mc'"
+
+kill "$wn" "$wm" 2>/dev/null
+for w in nobody member; do sed 's/^/  '$w': /' "$T/watch.$w" | head -n 12; done
+watch_ok() { # nobody: the public events, never a detail; member: the details
+	grep -q '"event":"card_read".*"details":false' "$T/watch.nobody" &&
+	! grep -q 'card_type\|"details":true' "$T/watch.nobody" &&
+	grep -q '"event":"card_present"' "$T/watch.nobody" &&
+	grep -q '"event":"card_removed"' "$T/watch.nobody" &&
+	for t in resident hkmotw_permit foreign_permanent_2017 foreign_permanent_2023; do
+		grep -q "\"event\":\"card_read\".*\"details\":true,\"card_type\":\"$t\",\"valid\":true,\"expired\":false" \
+			"$T/watch.member" || return 1
+	done
+}
+cnid_check daemon.cnid-watch watch_ok
+su -s /bin/sh nobody -c "exec cnid list --json" >"$T/list" 2>&1
+sed 's/^/  /' "$T/list"
+cnid_check daemon.cnid-list grep -q "\"reader\":$minor,\"devname\":\"$name\",.*\"served\":true,\"card_state\":\"absent\",\"sam_state\":\"ok\",\"sam_id\":\"05.01-" "$T/list"
+emu present foreign-2017.card
+cnid_wait_for 10 test -e "/run/cnid/$name.json"
+su -s /bin/sh cnidtest -c "exec cnid read $name --json" >"$T/read" 2>&1
+cnid_check daemon.cnid-read-beside grep -q '"type": "foreign_permanent_2017"' "$T/read"
+su -s /bin/sh nobody -c "exec cnid read $name" >"$T/read.nobody" 2>&1
+cnid_check daemon.cnid-read-refused grep -qx "cnid read: permission denied on /dev/$name: add yourself to group cnid, or use the active seat" "$T/read.nobody"
+mark
+emu remove
+cnid_wait_for 10 seen "event $name card_removed"
 
 # --- forged announcements ---
 cnid_check daemon.second-server-refused sh -c \
@@ -149,7 +181,7 @@ cnid_check daemon.records-removed-at-exit sh -c "[ -z \"\$(ls /run/cnid)\" ]"
 sleep 1
 kill "$lpid" "$upid" 2>/dev/null
 dmesg >"$T/dmesg"
-for f in "$LOG" "$T/mc" "$T/uev" "$T/dmesg"; do
+for f in "$LOG" "$T/mc" "$T/uev" "$T/dmesg" "$T/watch.nobody" "$T/list"; do
 	cnid_check "daemon.privacy.$(basename "$f")" scan-log "$f" "$W"/*.card
 done
 sh "$GADGET" teardown -n sam0 >/dev/null 2>&1
