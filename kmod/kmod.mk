@@ -8,8 +8,11 @@
 #   make kmod-newest     the same W=1 + sparse build and DKMS round trip for the
 #                        newest kernel of Debian unstable, inside a cached
 #                        unstable root (tests/vm/unstable-root.sh; gcc-16)
-#   make privacy-canary  a module built to leak replies into dmesg must make
-#                        the netlink scenario's privacy check fail (6.1)
+#   make privacy-canary  a module built to leak replies into dmesg and card
+#                        details into the public channels must make the
+#                        netlink scenario's privacy checks fail (6.1)
+#   make nl-canary       a module with six trust/netlink faults planted must
+#                        make the matching judges of 21-kmod-netlink fail (6.1)
 #   make quarantine-canary  a module built without the quarantine must make
 #                        every stale-reply case of 24-kmod-stale fail (6.1)
 # Kernels: KMOD_KVERS (default: every /lib/modules/*/build).
@@ -104,15 +107,26 @@ $(CNID_NL): tests/kmod/cnid-nl.c tests/emu/secret-scan.h kmod/uapi/cnid.h $(LIBC
 
 VM_GUEST_BINS += $(CNID_NL)
 
-# The privacy test (21-kmod-netlink) must fail on a planted leak: cnid.ko
+# The privacy test (21-kmod-netlink) must fail on planted leaks: cnid.ko
 # built with KCFLAGS=-DCNID_TEST_LEAK for one kernel (6.1) dumps every reply
-# into dmesg; one guest boot, that scenario only (~45 s).
+# into dmesg and puts the card type and token into the public event and
+# uevent; one guest boot, that scenario only (~40 s).
 .PHONY: privacy-canary
 privacy-canary: vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
 	BUILD='$(BUILD)' tests/kmod/privacy-canary.sh $(PRIVACY_CANARY_KERNEL)
 
 CHECK_TARGETS += privacy-canary
+
+# The trust and netlink judges of 21-kmod-netlink must fail on six faults
+# planted into a copy of netlink.c (tests/kmod/nl-canary.sh; 6.1, one guest
+# boot, ~45 s: the EPOLLPRI judge waits out its 20 s).
+.PHONY: nl-canary
+nl-canary: vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/kmod/nl-canary.sh $(PRIVACY_CANARY_KERNEL)
+
+CHECK_TARGETS += nl-canary
 
 # The quarantine's planted fault: tests/kmod/quarantine-canary.sh boots
 # 24-kmod-stale (6.1, one guest boot) with a module built with

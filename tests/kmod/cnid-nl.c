@@ -21,13 +21,14 @@
  *                                      buffer, change the list between rounds: the
  *                                      dump must say NLM_F_DUMP_INTR (and not without)
  *   cnid-nl listen COUNT TIMEOUT_S     print COUNT messages of the "events" group
- *   cnid-nl serve NODE HOLD_S          CNID_IOC_SERVE, hold the server fd HOLD_S s
+ *   cnid-nl serve NODE HOLD            CNID_IOC_SERVE, hold the server fd HOLD s, or
+ *                                      until the file HOLD exists (any HOLD here)
  *   cnid-nl announce NODE EVENT [k=v...]
  *        SERVE on NODE, then CNID_IOC_ANNOUNCE: type= valid= expired= expiry=
  *        token=TEXT16 reason= sw3= state= id=SAMID pad= reserved= seq=;
  *        NODE "-" announces on the node itself (must be ENOTTY)
- *   cnid-nl serial PORT HOLD_S [EVENT k=v...]
- *        register a serial reader on /dev/cnid-ctl, announce, hold HOLD_S s
+ *   cnid-nl serial PORT HOLD [EVENT k=v...]
+ *        register a serial reader on /dev/cnid-ctl, announce, hold it
  *   cnid-nl state NODE | state ctl:ID  CNID_IOC_STATE, one line of key=value
  *   cnid-nl wait-pri NODE TIMEOUT_MS   poll for EPOLLPRI, fetch the state, poll
  *                                      again: "pri seq=N", "cleared" or "timeout"
@@ -557,7 +558,18 @@ static int serve(int dev)
 	return srv < 0 ? -errno : srv;
 }
 
-static int cmd_serve(const char *node, int hold)
+/* Hold on: HOLD seconds, or until the file HOLD exists (at most 60 s). */
+static void hold_on(const char *hold)
+{
+	fflush(stdout);
+	if (hold[0] >= '0' && hold[0] <= '9')
+		sleep((unsigned)atoi(hold));
+	else
+		for (int i = 0; i < 1200 && access(hold, F_OK) != 0; i++)
+			usleep(50000);
+}
+
+static int cmd_serve(const char *node, const char *hold)
 {
 	int dev = open_node(node), srv;
 
@@ -566,8 +578,7 @@ static int cmd_serve(const char *node, int hold)
 	srv = serve(dev);
 	if (srv < 0)
 		return -srv;
-	fflush(stdout);
-	sleep((unsigned)hold);
+	hold_on(hold);
 	return 0;
 }
 
@@ -587,7 +598,7 @@ static int cmd_announce(const char *node, int argc, char **argv)
 	return do_announce(srv, &a);
 }
 
-static int cmd_serial(const char *port, int hold, int argc, char **argv)
+static int cmd_serial(const char *port, const char *hold, int argc, char **argv)
 {
 	struct cnid_serial s = { 0 };
 	struct cnid_state a;
@@ -608,8 +619,7 @@ static int cmd_serial(const char *port, int hold, int argc, char **argv)
 		if (!r)
 			r = do_announce(srv, &a);
 	}
-	fflush(stdout);
-	sleep((unsigned)hold);
+	hold_on(hold);
 	return r;
 }
 
@@ -987,12 +997,12 @@ int main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "scan") == 0)
 		return cmd_scan(argv[2], argc - 3, argv + 3);
 	if (argc == 4 && strcmp(argv[1], "serve") == 0)
-		return cmd_serve(argv[2], atoi(argv[3]));
+		return cmd_serve(argv[2], argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "announce") == 0)
 		return strcmp(argv[2], "-") == 0 ? cmd_announce("-", argc - 4, argv + 3)
 						 : cmd_announce(argv[2], argc - 3, argv + 3);
 	if (argc >= 4 && strcmp(argv[1], "serial") == 0)
-		return cmd_serial(argv[2], atoi(argv[3]), argc - 4, argv + 4);
+		return cmd_serial(argv[2], argv[3], argc - 4, argv + 4);
 	if (argc == 3 && strcmp(argv[1], "state") == 0)
 		return cmd_state(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "wait-pri") == 0)
@@ -1001,8 +1011,8 @@ int main(int argc, char **argv)
 		return cmd_read_announce(argv[2], argv[3]);
 	if (argc < 2) {
 		fprintf(stderr, "usage: cnid-nl [--as UID[:GID] [--cap]] family | dump | get READER | policy | "
-			"forge CASE [READER] | dump-intr N | listen COUNT TIMEOUT_S | serve NODE HOLD_S | "
-			"announce NODE|- EVENT [k=v...] [NODE] | serial PORT HOLD_S [EVENT k=v...] | "
+			"forge CASE [READER] | dump-intr N | listen COUNT TIMEOUT_S | serve NODE HOLD | "
+			"announce NODE|- EVENT [k=v...] [NODE] | serial PORT HOLD [EVENT k=v...] | "
 			"state NODE|ctl:ID | wait-pri NODE MS | read-announce NODE SECRETS | "
 			"offer NODE SECRETS | scan SECRETS FILE...\n");
 		return 2;

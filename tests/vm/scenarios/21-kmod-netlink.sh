@@ -37,8 +37,11 @@ T=$CNID_VM_TMP
 G=$(sed -n 's/^cnid:x:\([0-9]*\):.*/\1/p' /etc/group)
 member() { cnid-nl --as "1000:$G" "$@"; }
 nobody() { cnid-nl --as 1000 "$@"; }
-# The privacy canary's image carries its leaky build instead of cnid.ko.
-[ -f "$CNID_TEST_DIR/cnid-privacy-canary.ko" ] && CNID_MODULE=$CNID_TEST_DIR/cnid-privacy-canary.ko
+# A canary's image carries its planted build instead of cnid.ko: the privacy
+# canary's leaky one, or tests/kmod/nl-canary.sh's with broken trust checks.
+for _k in privacy-canary nl-canary; do
+	[ -f "$CNID_TEST_DIR/cnid-$_k.ko" ] && CNID_MODULE=$CNID_TEST_DIR/cnid-$_k.ko
+done
 
 # kmod.nl.no-secret-in-WHERE FILE...: the card's name, number and token in none of the files.
 no_secret_in() {
@@ -113,17 +116,18 @@ cnid-nl --as 1000 --cap serve "/dev/$name" 0 >"$T/s2" 2>&1
 cnid_check kmod.nl.capability-alone-cannot-open says "$T/s2" "open /dev/$name: Permission denied"
 cnid-nl --as "1000:$G" --cap serve "/dev/$name" 0 >"$T/s3" 2>&1
 cnid_check kmod.nl.serve-access-and-capability says "$T/s3" 'serve: ok'
-cnid-nl serve "/dev/$name" 3 >"$T/hold" 2>&1 &
+cnid-nl serve "/dev/$name" "$T/release-serve" >"$T/hold" 2>&1 &
 hpid=$!
 cnid_wait_for 5 grep -q 'serve: ok' "$T/hold"
 cnid_check kmod.nl.one-server-per-reader sh -c "cnid-nl serve /dev/$name 0 | grep -qx 'serve: Device or resource busy'"
 cnid_check kmod.nl.dump-shows-served sh -c "cnid-nl dump | grep -q '^reader reader=$minor .* served=1 '"
+touch "$T/release-serve"
 wait $hpid
 cnid_check kmod.nl.role-ends-with-fd sh -c "cnid-nl serve /dev/$name 0 | grep -qx 'serve: ok'"
 cnid_check kmod.nl.announce-on-node-enotty sh -c "cnid-nl announce - card_removed /dev/$name | grep -qx 'announce card_removed: Inappropriate ioctl for device'"
 
 # --- details: for whom the node admits ---
-member wait-pri "/dev/$name" 60000 >"$T/pri" 2>&1 &
+member wait-pri "/dev/$name" 20000 >"$T/pri" 2>&1 &
 ppid=$!
 cnid_wait_for 5 grep -q waiting "$T/pri"
 cnid_check kmod.nl.read-and-announce cnid-nl read-announce "/dev/$name" "$T/secrets"
@@ -159,7 +163,7 @@ snap_sysfs "$T/sysfs"
 cnid_check kmod.nl.sysfs-transport-only sh -c "[ \"\$(ls /sys/class/usbmisc/$name/device/cnid | tr '\n' ' ')\" = 'checksum_errors errors garbage_bytes packet_size pipe_mode resyncs timeouts transactions ' ]"
 
 # --- a serial reader: registered on /dev/cnid-ctl, alive with its server fd ---
-cnid-nl serial ttyS9 6 card_read type=2 valid=1 expired=0 token=serialtokenabcde >"$T/ser" 2>&1 &
+cnid-nl serial ttyS9 "$T/release-serial" card_read type=2 valid=1 expired=0 token=serialtokenabcde >"$T/ser" 2>&1 &
 spid=$!
 cnid_wait_for 5 grep -q 'announce card_read' "$T/ser"
 sed 's/^/  /' "$T/ser"
@@ -172,6 +176,7 @@ cnid_check kmod.nl.serial-in-dump grep -q "^reader reader=$sid devname=cnid-s0 p
 cnid_check kmod.nl.serial-state sh -c "cnid-nl --as 1000:$G state ctl:$sid | grep -q '^state reader=$sid seq=1 event=2 card_state=3 card_type=2 valid=1 '"
 cnid_check kmod.nl.serial-state-not-usb sh -c "cnid-nl state ctl:$minor | grep -qx 'state: No such device'"
 cnid_check kmod.nl.serial-state-needs-access sh -c "cnid-nl --as 1000 state ctl:$sid | grep -qx 'open /dev/cnid-ctl: Permission denied'"
+touch "$T/release-serial"
 wait $spid
 cnid_check kmod.nl.serial-gone-with-fd sh -c "! cnid-nl dump | grep -q '^reader reader=$sid '"
 cnid-nl dump-intr 120 >"$T/intr" 2>&1
