@@ -567,6 +567,16 @@ static void on_timer(struct source *s, uint32_t events)
 			detach(r, strerror(-e));
 			return;
 		}
+		if (r->io.kind == RIO_DEV) {
+			/* the fd now names a new file of the reader: the old one
+			 * left the epoll set when it was closed */
+			loop_del(&r->io_src);
+			e = loop_add(&r->io_src, 0);
+			if (e < 0) {
+				detach(r, strerror(-e));
+				return;
+			}
+		}
 		io_watch(r);
 		step_failed(r, -ETIMEDOUT, -1);
 	}

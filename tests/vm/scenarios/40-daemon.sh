@@ -64,6 +64,7 @@ upid=$!
 mkdir -p /run/cnid
 cat >"$T/cnidd.conf" <<EOF
 poll_interval_ms = 100
+timeout_ms = 3000
 read_timeout_ms = 3000
 reopen_ms = 200
 reader = /dev/$name
@@ -131,6 +132,19 @@ mark
 emu remove
 cnid_wait_for 10 seen "event $name card_removed"
 
+# --- a reader that misses cnidd's deadline, then answers again ---
+# (cnidd abandons the request: it reopens its file of the reader, so the
+# module quarantines the reader until the late reply has gone by)
+emu delay all 3500
+cnid_wait_for 15 seen "event $name sam_state state=fault"
+emu delay all 0
+mark
+emu present resident-long-term.card
+cnid_check daemon.deadline.recovers wait_log "event $name card_read type=resident" 20
+mark
+emu remove
+cnid_check daemon.deadline.removed wait_log "event $name card_removed"
+
 # --- forged announcements ---
 cnid_check daemon.second-server-refused sh -c \
 	"cnid-nl announce /dev/$name card_read type=1 valid=1 | grep -q 'Device or resource busy'"
@@ -164,6 +178,46 @@ emu replug
 cnid_check daemon.unplug.survives kill -0 "$dpid"
 cnid_check daemon.replug.serves-again wait_log "$name: serving the reader for cnid.ko" 20
 cnid_check daemon.replug.reads wait_log "event $name card_read type=foreign_permanent_2023" 20
+
+# --- a second reader (split pipe mode) added by SIGHUP, then stalled ---
+if [ "${CNID_VM_UDCS:-1}" -ge 2 ]; then
+	sh "$GADGET" setup -n sam1 -u 1 -m split -c "$CARD" -- --cards-dir "$W" >"$T/setup1" 2>&1 ||
+		cnid_fail daemon.second.setup "$(tail -n 2 "$T/setup1")"
+	cnid_wait_for 10 sh -c "[ \$(ls /sys/class/usbmisc | grep -c '^cnid') -ge 2 ]"
+	name1=$(ls /sys/class/usbmisc | grep '^cnid' | grep -vx "$name" | head -n 1)
+	emu1() { cnid-emu ctl "$CNID_EMU_RUN/sam1/ctl" "$@" >/dev/null; }
+	echo "reader = /dev/$name1" >>"$T/cnidd.conf"
+	mark
+	kill -HUP "$dpid"
+	cnid_check daemon.second.reload wait_log "configuration reloaded"
+	cnid_check daemon.second.serves wait_log "$name1: serving the reader for cnid.ko"
+	cnid_check daemon.second.split-mode-read wait_log "event $name1 card_read type=resident"
+	# stalled: every reply 10 s late, past cnidd's 3 s deadline
+	emu1 delay all 10000
+	emu1 remove
+	emu1 present foreign-2017.card
+	sleep 1
+	worst=0
+	for card in permit-fp1 foreign-2023 resident-long-term; do
+		mark
+		t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
+		emu present "$card.card"
+		wait_log "^[0-9]+ event $name card_read " 10 || { worst=999999; break; }
+		t1=$(tail -n "+$((MARK + 1))" "$LOG" | grep -E "^[0-9]+ event $name card_read " | head -n 1 | cut -d' ' -f1)
+		ms=$((t1 / 1000 - t0 * 10))
+		[ "$ms" -gt "$worst" ] && worst=$ms
+		mark
+		emu remove
+		wait_log "event $name card_removed" 10
+	done
+	echo "  with $name1 stalled, $name read each card within $worst ms of its arrival"
+	cnid_check daemon.second.stalled-delays-nobody test "$worst" -lt 1500
+	cnid_check daemon.second.stalled-no-event sh -c "! grep -q 'event $name1 card_read type=foreign' '$LOG'"
+	sh "$GADGET" teardown -n sam1 >/dev/null 2>&1
+	cnid_check daemon.second.gone wait_log "$name1: detached"
+else
+	cnid_skip daemon.second "one UDC only"
+fi
 
 # --- unplugged while idle, a card on it: detached at once, record gone ---
 mark
