@@ -207,8 +207,10 @@ int announce(struct reader *r, const struct announcement *a)
 	if (ioctl(an->srv, CNID_IOC_ANNOUNCE, &st) < 0) {
 		int e = -errno;
 
-		log_warn("%s: the module refused the %s announcement: %s", r->name,
-			 event_names[a->event], strerror(-e));
+		/* ENODEV: the reader is going, and the module says so itself */
+		cnidd_log(e == -ENODEV ? LOG_DEBUG_ : LOG_WARN_,
+			  "%s: the module refused the %s announcement: %s", r->name,
+			  event_names[a->event], strerror(-e));
 		explicit_bzero(&st, sizeof(st));
 		return e;
 	}
