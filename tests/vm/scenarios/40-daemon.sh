@@ -211,8 +211,9 @@ if [ "${CNID_VM_UDCS:-1}" -ge 2 ]; then
 		wait_log "event $name card_removed" 10
 	done
 	echo "  with $name1 stalled, $name read each card within $worst ms of its arrival"
-	# blocking on the stalled reader would cost its 3 s deadline, several times
-	cnid_check daemon.second.stalled-delays-nobody test "$worst" -lt 2500
+	# waiting on the stalled reader costs its 3 s deadline (each time); the
+	# debug kernel under TCG needs ~1.4 s, a release kernel 0.2-0.4 s
+	cnid_check daemon.second.stalled-delays-nobody test "$worst" -lt 2900
 	cnid_check daemon.second.stalled-no-event sh -c "! grep -q 'event $name1 card_read type=foreign' '$LOG'"
 	sh "$GADGET" teardown -n sam1 >/dev/null 2>&1
 	cnid_check daemon.second.gone wait_log "$name1: detached"
