@@ -154,8 +154,9 @@ CHECK_TARGETS += check-daemon-unit
 # itself on every kernel).
 DAEMON_VM_CANARY_KERNEL ?= 6.1
 .PHONY: daemon-vm-canary
-daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(CLI_OBJS_STATIC) $(LIBCNID) vm-guest
+daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(CLI_OBJS_STATIC) $(DAEMON_OBJS) $(LIBCNID) vm-guest
 	@CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL)' DAEMON_CFLAGS='$(DAEMON_CFLAGS)' \
+		DAEMON_OBJS='$(DAEMON_OBJS)' DAEMON_LIBS='$(DAEMON_LIBS)' DAEMON_GUEST_DYN='$(DAEMON_GUEST_DYN)' \
 		CLI_OBJS_STATIC='$(CLI_OBJS_STATIC)' CLI_LIBS='$(CLI_LIBS)' CNID_CLI_STATIC='$(CNID_CLI_STATIC)' \
 		CLI_CFLAGS='$(CLI_CFLAGS)' DAEMON_OBJS_STATIC='$(DAEMON_OBJS_STATIC)' \
 		LIBCNID='$(LIBCNID)' CNIDD_STATIC='$(CNIDD_STATIC)' \
@@ -168,3 +169,18 @@ daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(CLI_OBJS_STATIC) $(LIBCNID) vm-guest
 .PHONY: bench-daemon
 bench-daemon: $(CNIDD) $(CNID_EMU)
 	@CNIDD=$(CNIDD) CNID_EMU=$(CNID_EMU) python3 bench/daemon-bench.py $(BENCH_DAEMON_ARGS)
+
+# The dynamic cnidd (libudev) for tests/vm/scenarios/41-daemon-udev.sh, with
+# the libraries the guest lacks (it has glibc, for udevadm); run there with
+# LD_LIBRARY_PATH=/usr/share/cnid-test.
+DAEMON_GUEST_DYN := $(BUILD)/guest-dyn
+DAEMON_GUEST_LIBS := $(addprefix $(DAEMON_GUEST_DYN)/,libjson-c.so.5 libnettle.so.8 libudev.so.1)
+$(DAEMON_GUEST_DYN)/cnidd-udev: $(CNIDD)
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(DAEMON_GUEST_LIBS): $(CNIDD)
+	@mkdir -p $(dir $@)
+	@lib=$$(ldd $(CNIDD) | awk -v n=$(notdir $@) '$$1 == n { print $$3 }'); \
+		[ -n "$$lib" ] || { echo "$(notdir $@): not a library of $(CNIDD)" >&2; exit 1; }; \
+		cp -L "$$lib" $@
+VM_GUEST_FILES += $(DAEMON_GUEST_DYN)/cnidd-udev $(DAEMON_GUEST_LIBS)
