@@ -144,8 +144,8 @@ check-install: $(CNIDD) $(DAEMON_UNIT)
 DEPS_CHECK += systemd
 DAEMON_EXPOSURE_MAX := 2.0
 .PHONY: check-daemon-unit
-check-daemon-unit: $(DAEMON_UNIT)
-	@tests/daemon/unit-exposure.sh $(DAEMON_UNIT) $(DAEMON_EXPOSURE_MAX) $(BUILD)/unit-check
+check-daemon-unit: $(DAEMON_UNIT) $(CNIDD)
+	@tests/daemon/unit-exposure.sh $(DAEMON_UNIT) $(DAEMON_EXPOSURE_MAX) $(BUILD)/unit-check $(CNIDD)
 CHECK_TARGETS += check-daemon-unit
 
 # The QEMU scenario 40-daemon must fail with a planted static cnidd (a read
