@@ -8,12 +8,13 @@
  *   kmod-latency --serial NAME --ctl SOCKET [--iterations N] [--rounds R]
  *                [--seed S] [--cnid-delay-us US]
  *
- * The usbfs baseline works as the module does (kmod/xfer.c,
- * cnid_xfer_start): it queues the same URBs at once, asynchronously
- * (USBDEVFS_SUBMITURB), then reaps them (USBDEVFS_REAPURB):
- *   split:  IN header pipe (one packet), IN body pipe (the largest body,
- *           rounded up to whole packets), OUT header (7 bytes), OUT body;
- *   single: IN (the largest frame, whole packets), OUT (the frame).
+ * The usbfs baseline works as the module does (kmod/xfer.c), with the
+ * same URBs, asynchronously (USBDEVFS_SUBMITURB, USBDEVFS_REAPURB): one
+ * IN URB per pipe is always in flight, one packet long ("listening");
+ * a transaction submits its OUT URBs (split: header, body); once the
+ * reply's LEN is known the pipe that carries the rest is resubmitted for
+ * exactly the rest in whole packets; when the reply is whole the
+ * listeners are posted again before the call returns.
  * The two paths alternate in R rounds of N transactions each (after one
  * untimed warm-up each), in an order drawn at random per round (seeded;
  * the seed is printed).  Prints the median and the 90th percentile of each
@@ -84,7 +85,20 @@ struct ufs {
 	uint8_t in[2], out[2];
 	unsigned in_maxp[2];
 	int n_in, n_out;
+	struct usbdevfs_urb lis[2];	/* the IN URBs, one per pipe */
+	bool posted[2];
+	unsigned have[2];
+	uint8_t buf[2][CNID_WIRE_FRAME_MAX + 1024];
 };
+
+/* Post IN URB i for len bytes at offset have[i]. */
+static int ufs_post(struct ufs *u, int i, unsigned len)
+{
+	u->lis[i] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
+		.endpoint = u->in[i], .buffer = u->buf[i] + u->have[i], .buffer_length = (int)len };
+	u->posted[i] = ioctl(u->fd, USBDEVFS_SUBMITURB, &u->lis[i]) == 0;
+	return u->posted[i] ? 0 : -errno;
+}
 
 static int ufs_open(struct ufs *u)
 {
@@ -116,6 +130,9 @@ static int ufs_open(struct ufs *u)
 	ioctl(u->fd, USBDEVFS_IOCTL, &disc);	/* detach cnid.ko */
 	if (ioctl(u->fd, USBDEVFS_CLAIMINTERFACE, &ifno) < 0)
 		return -errno;
+	for (int i = 0; i < u->n_in; i++)
+		if (ufs_post(u, i, u->in_maxp[i]) < 0)
+			return -errno;
 	return 0;
 }
 
@@ -123,7 +140,11 @@ static void ufs_close(struct ufs *u)
 {
 	unsigned ifno = 0;
 	struct usbdevfs_ioctl conn = { .ifno = 0, .ioctl_code = USBDEVFS_CONNECT };
+	struct usbdevfs_urb *done;
 
+	for (int i = 0; i < u->n_in; i++)
+		if (u->posted[i] && ioctl(u->fd, USBDEVFS_DISCARDURB, &u->lis[i]) == 0)
+			ioctl(u->fd, USBDEVFS_REAPURB, &done);
 	ioctl(u->fd, USBDEVFS_RELEASEINTERFACE, &ifno);
 	ioctl(u->fd, USBDEVFS_IOCTL, &conn);	/* re-attach cnid.ko */
 	close(u->fd);
@@ -135,67 +156,61 @@ static unsigned roundup_u(unsigned x, unsigned m)
 }
 
 /*
- * One transaction with the URBs cnid_xfer_start() queues, all submitted
- * before the first is reaped, in its order (INs first, then the OUTs).
+ * One transaction as kmod/xfer.c runs it: the listeners are in flight; send
+ * the request; after each IN completion resubmit that pipe for one packet
+ * (LEN unknown; split: the body before the header) or exactly the rest.
  * Returns the reply length or -errno.
  */
 static int ufs_transact(struct ufs *u)
 {
-	static uint8_t hdr_in[64], body_in[CNID_WIRE_FRAME_MAX + 64];
-	struct usbdevfs_urb urbs[4], *done;
-	int nurb = 0, reaped = 0, got = 0, bad = 0;
 	bool split = u->n_out == 2;
+	int b = split ? 1 : 0;		/* the pipe that carries the rest */
+	struct usbdevfs_urb out[2], *done;
+	int nout = split ? 2 : 1, bad = 0;
+	unsigned need = 0;		/* bytes pipe b must deliver */
 
-	memset(urbs, 0, sizeof(urbs));
-	if (split) {
-		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
-			.endpoint = u->in[0], .buffer = hdr_in, .buffer_length = (int)u->in_maxp[0] };
-		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
-			.endpoint = u->in[1], .buffer = body_in,
-			.buffer_length = (int)roundup_u(CNID_WIRE_FRAME_MAX - CNID_WIRE_HDR_LEN,
-							u->in_maxp[1]) };
-		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
-			.endpoint = u->out[0], .buffer = req, .buffer_length = CNID_WIRE_HDR_LEN };
-		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
-			.endpoint = u->out[1], .buffer = req + CNID_WIRE_HDR_LEN,
-			.buffer_length = req_len - CNID_WIRE_HDR_LEN };
-	} else {
-		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
-			.endpoint = u->in[0], .buffer = body_in,
-			.buffer_length = (int)roundup_u(CNID_WIRE_FRAME_MAX, u->in_maxp[0]) };
-		urbs[nurb++] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK,
-			.endpoint = u->out[0], .buffer = req, .buffer_length = req_len };
-	}
-	for (int i = 0; i < nurb; i++) {
-		if (ioctl(u->fd, USBDEVFS_SUBMITURB, &urbs[i]) < 0) {
-			int e = -errno;
+	u->have[0] = u->have[1] = 0;
+	out[0] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK, .endpoint = u->out[0],
+		.buffer = req, .buffer_length = split ? CNID_WIRE_HDR_LEN : req_len };
+	out[1] = (struct usbdevfs_urb){ .type = USBDEVFS_URB_TYPE_BULK, .endpoint = u->out[1],
+		.buffer = req + CNID_WIRE_HDR_LEN, .buffer_length = req_len - CNID_WIRE_HDR_LEN };
+	for (int i = 0; i < nout; i++)
+		if (ioctl(u->fd, USBDEVFS_SUBMITURB, &out[i]) < 0)
+			return -errno;
+	while (nout > 0 || !need || u->have[b] < need) {
+		int i;
 
-			for (int j = 0; j < i; j++)
-				ioctl(u->fd, USBDEVFS_DISCARDURB, &urbs[j]);
-			for (int j = 0; j < i; j++)
-				ioctl(u->fd, USBDEVFS_REAPURB, &done);
-			return e;
-		}
-	}
-	while (reaped < nurb) {
 		if (ioctl(u->fd, USBDEVFS_REAPURB, &done) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		reaped++;
+		if (done == &out[0] || done == &out[1]) {
+			nout--;
+			bad += done->status || done->actual_length != done->buffer_length;
+			continue;
+		}
+		i = done == &u->lis[0] ? 0 : 1;
+		u->posted[i] = false;
 		if (done->status)
-			bad++;
-		else if (done->endpoint & USB_DIR_IN)
-			got += done->actual_length;
-		else if (done->actual_length != done->buffer_length)
-			bad++;
+			return -EIO;
+		u->have[i] += (unsigned)done->actual_length;
+		if (!need && u->have[0] >= CNID_WIRE_HDR_LEN)
+			need = (unsigned)(u->buf[0][5] << 8 | u->buf[0][6]) +
+			       (split ? 0 : CNID_WIRE_HDR_LEN);
+		if (i == 0 && split && u->have[0] < CNID_WIRE_HDR_LEN)
+			ufs_post(u, 0, u->in_maxp[0]);
+		if (i == b && (!need || u->have[b] < need))
+			ufs_post(u, b, need ? roundup_u(need - u->have[b], u->in_maxp[b]) :
+				 u->in_maxp[b]);
 	}
+	u->have[0] = u->have[1] = 0;
+	for (int i = 0; i < u->n_in; i++)
+		if (!u->posted[i])
+			ufs_post(u, i, u->in_maxp[i]);
 	if (bad)
 		return -EIO;
-	if (split && urbs[0].actual_length != CNID_WIRE_HDR_LEN)
-		return -EPROTO;
-	return got;
+	return (int)need + (split ? CNID_WIRE_HDR_LEN : 0);
 }
 
 /* ---- cnid.ko ------------------------------------------------------ */

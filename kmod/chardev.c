@@ -3,8 +3,9 @@
  * cnid: the character device /dev/cnidN (a usbmisc minor).
  *
  * ioctl(CNID_IOC_XFER) does a whole transaction; write() starts one and
- * read() takes its reply; poll() tells when the reply is there.  Every file
- * operation takes io_mutex and re-checks CNID_GONE under it.
+ * read() takes its reply; poll() tells when the reply is there.  Requests
+ * are copied in before and replies out after the reader is claimed, with
+ * only the file's own mutex held; a file's reply reaches that file alone.
  */
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -35,16 +36,17 @@ void cnid_delete(struct kref *kref)
 	kfree(dev);
 }
 
-static int cnid_lock(struct cnid_dev *dev, struct file *file)
+/* One call of a file at a time; the reader must still be there. */
+static int cnid_lock(struct cnid_file *cf, struct file *file)
 {
 	if (file->f_flags & O_NONBLOCK) {
-		if (!mutex_trylock(&dev->io_mutex))
+		if (!mutex_trylock(&cf->lock))
 			return -EAGAIN;
-	} else if (mutex_lock_interruptible(&dev->io_mutex)) {
+	} else if (mutex_lock_interruptible(&cf->lock)) {
 		return -ERESTARTSYS;
 	}
-	if (cnid_gone(dev)) {
-		mutex_unlock(&dev->io_mutex);
+	if (cnid_gone(cf->dev)) {
+		mutex_unlock(&cf->lock);
 		return -ENODEV;
 	}
 	return 0;
@@ -76,10 +78,14 @@ static int cnid_open(struct inode *inode, struct file *file)
 	ret = usb_autopm_get_interface(intf);
 	if (ret)
 		goto err_free;
-	cf->pm_held = true;
+	mutex_init(&cf->lock);
 	cf->dev = dev;
 	kref_get(&dev->kref);
 	file->private_data = cf;
+	spin_lock_irq(&dev->lock);
+	dev->users++;
+	spin_unlock_irq(&dev->lock);
+	cnid_xfer_arm(dev, GFP_KERNEL);
 	return stream_open(inode, file);
 
 err_free:
@@ -89,23 +95,32 @@ err_free:
 	return ret;
 }
 
+/*
+ * A transaction whose file closes runs on and its reply is dropped; the
+ * last close stops the reader (what is still to come is quarantined).
+ */
 static int cnid_release(struct inode *inode, struct file *file)
 {
 	struct cnid_file *cf = file->private_data;
 	struct cnid_dev *dev = cf->dev;
+	bool last;
 
-	mutex_lock(&dev->io_mutex);
-	if (dev->owner == cf) {
+	spin_lock_irq(&dev->lock);
+	if (dev->owner == cf)
 		dev->owner = NULL;
-		cnid_xfer_abort(dev, -ECANCELED);
+	last = !--dev->users;
+	spin_unlock_irq(&dev->lock);
+#ifdef CNID_TEST_NO_QUARANTINE
+	last = true;	/* test builds: close abandons the transaction */
+#endif
+	if (last && !cnid_gone(dev)) {
+		mutex_lock(&dev->io_mutex);
+		cnid_xfer_stop(dev, -ECANCELED, false);
+		mutex_unlock(&dev->io_mutex);
+		cnid_xfer_arm(dev, GFP_KERNEL);
 	}
-	/*
-	 * After disconnect() the USB core drops what the binding's users
-	 * still hold; a put from us then would underflow the count.
-	 */
-	if (cf->pm_held && !cnid_gone(dev))
+	if (CNID_PLANT(true, !cnid_gone(dev)))
 		usb_autopm_put_interface(dev->intf);
-	mutex_unlock(&dev->io_mutex);
 
 	kfree(cf->reply);
 	kfree(cf->req);
@@ -114,89 +129,108 @@ static int cnid_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Finish another file's write() transaction so that ours can start. */
-static int cnid_wait_idle(struct cnid_dev *dev, struct cnid_file *cf,
-			  struct file *file)
+/* Under dev->lock: what cf may wait for. */
+static bool cnid_file_ready(struct cnid_file *cf)
 {
+	struct cnid_dev *dev = cf->dev;
+	bool ret;
+
+	spin_lock_irq(&dev->lock);
+	ret = cf->ready || dev->owner != cf;
+	spin_unlock_irq(&dev->lock);
+	return ret;
+}
+
+/*
+ * Wait for cf's reply: 0 once cf->ready, -ENOMSG without a transaction,
+ * -EAGAIN, or -ERESTARTSYS (the transaction goes on; a restarted call
+ * finds it).  The transaction's deadline bounds the wait.
+ */
+static int cnid_wait_reply(struct cnid_file *cf, bool nonblock)
+{
+	struct cnid_dev *dev = cf->dev;
 	int ret;
 
-	if (!dev->active)
-		return 0;
-	if (dev->owner == cf)
-		return -EBUSY;
-	if (file->f_flags & O_NONBLOCK)
-		return -EAGAIN;
-	ret = cnid_xfer_run(dev, false, false);
-	if (ret)
-		return ret;
-	return cnid_gone(dev) ? -ENODEV : 0;
+	if (!nonblock && wait_event_interruptible(dev->wait, cnid_file_ready(cf)))
+		return -ERESTARTSYS;
+	spin_lock_irq(&dev->lock);
+	ret = cf->ready ? 0 : dev->owner == cf ? -EAGAIN : -ENOMSG;
+	spin_unlock_irq(&dev->lock);
+	return ret;
+}
+
+/* Take the reply (0 or its length) or the error of cf's transaction. */
+static int cnid_take_reply(struct cnid_file *cf, void __user *buf,
+			   size_t size)
+{
+	int ret = cf->reply_err;
+
+	if (!ret && size < cf->reply_len)
+		ret = -ENOBUFS;
+	else if (!ret && copy_to_user(buf, cf->reply, cf->reply_len))
+		ret = -EFAULT;
+	if (ret != -ENOBUFS && ret != -EFAULT)
+		cf->ready = false;
+	return ret ?: cf->reply_len;
 }
 
 static ssize_t cnid_read(struct file *file, char __user *buf, size_t count,
 			 loff_t *ppos)
 {
 	struct cnid_file *cf = file->private_data;
-	struct cnid_dev *dev = cf->dev;
 	ssize_t ret;
 
-	ret = cnid_lock(dev, file);
+	ret = cnid_lock(cf, file);
 	if (ret)
 		return ret;
-	if (!cf->ready) {
-		if (!dev->active || dev->owner != cf) {
-			ret = -ENOMSG;
-			goto out;
-		}
-		ret = cnid_xfer_run(dev, file->f_flags & O_NONBLOCK, false);
-		if (ret)
-			goto out;
-	}
-	if (cf->reply_err) {
-		ret = cf->reply_err;
-		cf->ready = false;
-	} else if (count < cf->reply_len) {
-		ret = -ENOBUFS;
-	} else if (copy_to_user(buf, cf->reply, cf->reply_len)) {
-		ret = -EFAULT;
-	} else {
-		ret = cf->reply_len;
-		cf->ready = false;
-	}
-out:
-	mutex_unlock(&dev->io_mutex);
+	ret = cnid_wait_reply(cf, file->f_flags & O_NONBLOCK);
+	if (!ret)
+		ret = cnid_take_reply(cf, buf, count);
+	mutex_unlock(&cf->lock);
 	return ret;
+}
+
+/* Check a request (already copied in) and start it. */
+static int cnid_request(struct file *file, const u8 *req, size_t len,
+			unsigned int timeout_ms)
+{
+	struct cnid_file *cf = file->private_data;
+	int ret;
+
+	spin_lock_irq(&cf->dev->lock);
+	ret = cf->dev->owner == cf ? -EBUSY : 0;
+	spin_unlock_irq(&cf->dev->lock);
+	if (!ret)
+		ret = cnid_frame_check(req, len, CNID_WIRE_REQ_LEN_MIN);
+	if (ret)
+		return ret;
+	memcpy(cf->req, req, len);
+	cf->req_len = len;
+	cf->ready = false;
+	cf->ioctl = false;
+	return cnid_xfer_start(cf->dev, cf, timeout_ms,
+			       file->f_flags & O_NONBLOCK);
 }
 
 static ssize_t cnid_write(struct file *file, const char __user *buf,
 			  size_t count, loff_t *ppos)
 {
 	struct cnid_file *cf = file->private_data;
-	struct cnid_dev *dev = cf->dev;
 	ssize_t ret;
+	u8 *req;
 
 	if (count > CNID_WIRE_FRAME_MAX)
 		return -EINVAL;
-	ret = cnid_lock(dev, file);
-	if (ret)
-		return ret;
-	ret = cnid_wait_idle(dev, cf, file);
-	if (ret)
-		goto out;
-	if (copy_from_user(cf->req, buf, count)) {
-		ret = -EFAULT;
-		goto out;
+	req = memdup_user(buf, count);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	ret = cnid_lock(cf, file);
+	if (!ret) {
+		ret = cnid_request(file, req, count, READ_ONCE(cnid_timeout_ms));
+		mutex_unlock(&cf->lock);
 	}
-	ret = cnid_frame_check(cf->req, count, CNID_WIRE_REQ_LEN_MIN);
-	if (ret)
-		goto out;
-	cf->ready = false;
-	ret = cnid_xfer_start(dev, cf, cf->req, count, READ_ONCE(cnid_timeout_ms),
-			      file->f_flags & O_NONBLOCK);
-	if (!ret)
-		ret = count;
-out:
-	mutex_unlock(&dev->io_mutex);
-	return ret;
+	kfree(req);
+	return ret ?: count;
 }
 
 static __poll_t cnid_poll(struct file *file, poll_table *wait)
@@ -208,21 +242,12 @@ static __poll_t cnid_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &dev->wait, wait);
 	if (cnid_gone(dev))
 		return EPOLLHUP | EPOLLERR;
-	/*
-	 * Our transaction made progress: move it on, so that EPOLLIN means a
-	 * read() will not block.  If another task holds the lock it does
-	 * the work and wakes us when the transaction ends.
-	 */
-	if (READ_ONCE(dev->owner) == cf && READ_ONCE(dev->event) &&
-	    mutex_trylock(&dev->io_mutex)) {
-		if (dev->active && dev->owner == cf)
-			cnid_xfer_poll(dev);
-		mutex_unlock(&dev->io_mutex);
-	}
-	if (READ_ONCE(cf->ready))
+	spin_lock_irq(&dev->lock);
+	if (cf->ready)
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (!READ_ONCE(dev->active))
+	if (cnid_claimable(dev))
 		mask |= EPOLLOUT | EPOLLWRNORM;
+	spin_unlock_irq(&dev->lock);
 	mask |= cnid_state_poll(file, wait);
 	return mask;
 }
@@ -234,52 +259,59 @@ static unsigned int cnid_clamp_timeout(unsigned int ms)
 	return clamp(ms, 1U, (unsigned int)CNID_TIMEOUT_MAX_MS);
 }
 
+/*
+ * An ioctl interrupted by a signal leaves its transaction running; the same
+ * request again (a restarted call) waits for that transaction's reply
+ * instead of sending it twice.
+ */
 static long cnid_ioctl_xfer(struct file *file, struct cnid_xfer __user *uarg)
 {
 	struct cnid_file *cf = file->private_data;
-	struct cnid_dev *dev = cf->dev;
 	struct cnid_xfer x;
 	long ret;
+	u8 *req;
 
 	if (copy_from_user(&x, uarg, sizeof(x)))
 		return -EFAULT;
 	if (x.flags || x.request_len > CNID_WIRE_FRAME_MAX ||
 	    x.timeout_ms > CNID_TIMEOUT_MAX_MS)
 		return -EINVAL;
-	ret = cnid_lock(dev, file);
+	req = memdup_user(u64_to_user_ptr(x.request), x.request_len);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	ret = cnid_lock(cf, file);
 	if (ret)
-		return ret;
-	ret = cnid_wait_idle(dev, cf, file);
-	if (ret)
-		goto out;
-	if (copy_from_user(cf->req, u64_to_user_ptr(x.request), x.request_len)) {
-		ret = -EFAULT;
-		goto out;
+		goto out_free;
+	if (CNID_PLANT(!cf->ioctl, true) || x.request_len != cf->req_len ||
+	    memcmp(req, cf->req, x.request_len)) {
+		/* an interrupted ioctl's transaction ends first, unread */
+		if (cf->ioctl && wait_event_interruptible(cf->dev->wait,
+							  cnid_file_ready(cf))) {
+			ret = -ERESTARTSYS;
+			goto out;
+		}
+		ret = cnid_request(file, req, x.request_len,
+				   cnid_clamp_timeout(x.timeout_ms));
+		if (ret)
+			goto out;
 	}
-	ret = cnid_frame_check(cf->req, x.request_len, CNID_WIRE_REQ_LEN_MIN);
+	cf->ioctl = true;
+	ret = cnid_wait_reply(cf, false);
 	if (ret)
 		goto out;
-	ret = cnid_xfer_start(dev, NULL, cf->req, x.request_len,
-			      cnid_clamp_timeout(x.timeout_ms),
-			      file->f_flags & O_NONBLOCK);
-	if (ret)
-		goto out;
-	ret = cnid_xfer_run(dev, false, true);
-	if (ret)
-		goto out;
-	ret = dev->result;
-	x.garbage = dev->rx.garbage;
-	x.reply_len = ret ? 0 : dev->rx.need;
-	if (!ret && x.reply_len > x.reply_size)
-		ret = -ENOBUFS;
-	else if (!ret && copy_to_user(u64_to_user_ptr(x.reply), dev->rx.buf,
-				      x.reply_len))
+	cf->ioctl = false;
+	x.garbage = cf->garbage;
+	x.reply_len = cf->reply_err ? 0 : cf->reply_len;
+	ret = cnid_take_reply(cf, u64_to_user_ptr(x.reply), x.reply_size);
+	cf->ready = false;
+	if ((ret >= 0 || ret == -ENOBUFS) && copy_to_user(uarg, &x, sizeof(x)))
 		ret = -EFAULT;
-	if ((!ret || ret == -ENOBUFS) &&
-	    copy_to_user(uarg, &x, sizeof(x)))
-		ret = -EFAULT;
+	if (ret > 0)
+		ret = 0;
 out:
-	mutex_unlock(&dev->io_mutex);
+	mutex_unlock(&cf->lock);
+out_free:
+	kfree(req);
 	return ret;
 }
 

@@ -20,16 +20,18 @@
 #include <linux/usb.h>
 #include <linux/version.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "rx.h"
 #include "uapi/cnid.h"
 
+/* In single mode only the first pair is used. */
 enum cnid_urb_id {
-	CNID_URB_OUT_HDR,	/* split: header; single: whole frame */
-	CNID_URB_OUT_BODY,	/* split: body */
-	CNID_URB_IN_A,		/* split: header pipe; both: draining */
-	CNID_URB_IN_B,		/* split: body pipe; single: the stream */
+	CNID_URB_OUT0,		/* split: header; single: whole request */
+	CNID_URB_OUT1,		/* split: body */
+	CNID_URB_IN0,		/* split: header pipe; single: the stream */
+	CNID_URB_IN1,		/* split: body pipe */
 	CNID_NR_URBS,
 };
 
@@ -40,24 +42,22 @@ struct cnid_urb {
 	struct cnid_dev *dev;
 	u8 *buf;
 	unsigned int size;	/* allocated bytes at buf */
-	/* under dev->lock */
-	bool busy;		/* submitted, not completed */
-	bool done;		/* completed, not yet looked at */
-	bool retarget;		/* we unlinked it to resubmit it shorter */
-	int status;
-	unsigned int actual;
-	unsigned long submitted;	/* jiffies */
+	bool busy;		/* under dev->lock: submitted, not completed */
 };
 
 /* Per open file. */
 struct cnid_file {
 	struct cnid_dev *dev;
-	u8 *req;		/* request staging, CNID_WIRE_FRAME_MAX */
-	u8 *reply;		/* reply of a write(), CNID_WIRE_FRAME_MAX */
+	struct mutex lock;	/* one call of this file at a time */
+	u8 *req;		/* request, CNID_WIRE_FRAME_MAX */
+	unsigned int req_len;
+	u8 *reply;		/* reply, CNID_WIRE_FRAME_MAX */
+	/* written under dev->lock while this file owns the transaction */
 	unsigned int reply_len;
-	int reply_err;		/* error of a write()'s transaction */
+	unsigned int garbage;
+	int reply_err;
 	bool ready;		/* reply_len or reply_err valid */
-	bool pm_held;		/* usb_autopm_get_interface() done */
+	bool ioctl;		/* an interrupted ioctl's transaction */
 	u32 state_seq;		/* seq of the last CNID_IOC_STATE */
 };
 
@@ -75,17 +75,24 @@ struct cnid_reader {
 
 #define CNID_GONE 0
 
+/*
+ * The reader is IDLE, runs one transaction (ACTIVE) or drops stale input
+ * (QUARANTINE).  Completions and the timer move it on; process context only
+ * claims an IDLE reader, sends, waits for flags and copies out.
+ */
+enum cnid_phase { CNID_IDLE, CNID_ACTIVE, CNID_QUARANTINE };
+
 struct cnid_dev {
 	struct kref kref;
 	struct usb_device *udev;
 	struct usb_interface *intf;
 	unsigned long flags;		/* CNID_GONE */
-	struct mutex io_mutex;		/* serialises transactions */
-	spinlock_t lock;		/* URB states, event */
-	wait_queue_head_t wait;		/* completions, deadline, gone */
-	struct usb_anchor submitted;
+	struct mutex io_mutex;		/* URB submission vs reset, suspend, close */
+	spinlock_t lock;		/* everything below up to the counters */
+	wait_queue_head_t wait;		/* any change of phase or of a file's reply */
 	struct cnid_urb urbs[CNID_NR_URBS];
-	struct timer_list timer;	/* wakes pollers at the deadline */
+	struct timer_list timer;	/* deadline, transport-error grace, quarantine */
+	struct work_struct halt_work;	/* clears stalled endpoints */
 
 	enum cnid_pipe_mode mode;
 	unsigned int out_pipe[2];
@@ -94,15 +101,15 @@ struct cnid_dev {
 	int minor;
 	char name[16];
 
-	/* transaction state, under io_mutex */
-	bool active;
-	bool dirty;			/* quarantined: stale input may come */
-	unsigned long q_since;		/* request sent or last byte (jiffies) */
-	bool halted;			/* an endpoint stalled */
-	bool event;			/* under lock: something to process */
-	struct cnid_file *owner;	/* write() that started it, or NULL */
+	enum cnid_phase phase;
+	unsigned int users;		/* open files; IN URBs are posted while > 0 */
+	bool paused;			/* suspended or being reset */
+	bool halted;			/* an endpoint stalled; halt_work runs */
+	int xerr;			/* transport error, reported at xerr_at */
+	unsigned long xerr_at;
+	struct cnid_file *owner;	/* of the transaction; NULL once closed */
 	unsigned long deadline;
-	int result;
+	unsigned long q_since;		/* request sent or last byte (jiffies) */
 	struct cnid_rx rx;
 
 	atomic64_t transactions;
@@ -122,14 +129,27 @@ static inline bool cnid_gone(struct cnid_dev *dev)
 
 extern unsigned int cnid_timeout_ms;
 
+/*
+ * TEST ONLY: tests/kmod/engine-canary.sh builds the module with
+ * KCFLAGS=-DCNID_TEST_ENGINE_PLANT, where CNID_PLANT(good, bad) picks the
+ * planted faults that 25-kmod-engine must catch.
+ */
+#ifdef CNID_TEST_ENGINE_PLANT
+#define CNID_PLANT(good, bad) (bad)
+#else
+#define CNID_PLANT(good, bad) (good)
+#endif
+
 /* xfer.c (reassembly and cnid_frame_check(): rx.h) */
-int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *owner,
-		    const u8 *req, unsigned int len, unsigned int timeout_ms,
-		    bool nonblock);
-int cnid_xfer_run(struct cnid_dev *dev, bool nonblock, bool abort_on_signal);
-void cnid_xfer_abort(struct cnid_dev *dev, int err);
-void cnid_xfer_poll(struct cnid_dev *dev);
+bool cnid_claimable(struct cnid_dev *dev);
+int cnid_xfer_start(struct cnid_dev *dev, struct cnid_file *cf,
+		    unsigned int timeout_ms, bool nonblock);
+void cnid_xfer_end(struct cnid_dev *dev, struct cnid_file *owner, int err);
+void cnid_xfer_arm(struct cnid_dev *dev, gfp_t gfp);
+void cnid_xfer_stop(struct cnid_dev *dev, int err, bool pause);
+void cnid_xfer_resume(struct cnid_dev *dev, bool reset);
 void cnid_xfer_timer(struct timer_list *t);
+void cnid_halt_work(struct work_struct *work);
 void cnid_urb_complete(struct urb *urb);
 
 /* chardev.c */

@@ -8,11 +8,11 @@
 #   make kmod-newest     the same W=1 + sparse build and DKMS round trip for the
 #                        newest kernel of Debian unstable, inside a cached
 #                        unstable root (tests/vm/unstable-root.sh; gcc-16)
-#   make privacy-canary  a module built to leak replies into dmesg and card
-#                        details into the public channels must make the
-#                        netlink scenario's privacy checks fail (6.1)
-#   make nl-canary       a module with six trust/netlink faults planted must
-#                        make the matching judges of 21-kmod-netlink fail (6.1)
+#   make privacy-canary  a module built to leak replies into dmesg must make
+#                        the netlink scenario's privacy check fail (6.1)
+#   make nl-canary       a module with seven trust/netlink/privacy faults
+#                        planted must make the matching judges of
+#                        21-kmod-netlink fail (6.1)
 #   make quarantine-canary  a module built without the quarantine must make
 #                        every stale-reply case of 24-kmod-stale fail (6.1)
 # Kernels: KMOD_KVERS (default: every /lib/modules/*/build).
@@ -107,10 +107,9 @@ $(CNID_NL): tests/kmod/cnid-nl.c tests/emu/secret-scan.h kmod/uapi/cnid.h $(LIBC
 
 VM_GUEST_BINS += $(CNID_NL)
 
-# The privacy test (21-kmod-netlink) must fail on planted leaks: cnid.ko
+# The privacy test (21-kmod-netlink) must fail on a planted leak: cnid.ko
 # built with KCFLAGS=-DCNID_TEST_LEAK for one kernel (6.1) dumps every reply
-# into dmesg and puts the card type and token into the public event and
-# uevent; one guest boot, that scenario only (~40 s).
+# into dmesg; one guest boot, that scenario only (~40 s).
 .PHONY: privacy-canary
 privacy-canary: vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
@@ -118,9 +117,9 @@ privacy-canary: vm-guest
 
 CHECK_TARGETS += privacy-canary
 
-# The trust and netlink judges of 21-kmod-netlink must fail on six faults
-# planted into a copy of netlink.c (tests/kmod/nl-canary.sh; 6.1, one guest
-# boot, ~45 s: the EPOLLPRI judge waits out its 20 s).
+# The trust, netlink and public-channel judges of 21-kmod-netlink must fail
+# on seven faults planted into a copy of netlink.c (tests/kmod/nl-canary.sh;
+# 6.1, one guest boot, ~45 s: the EPOLLPRI judge waits out its 20 s).
 .PHONY: nl-canary
 nl-canary: vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
@@ -138,6 +137,17 @@ quarantine-canary: vm-guest
 	BUILD='$(BUILD)' tests/kmod/quarantine-canary.sh $(PRIVACY_CANARY_KERNEL)
 
 CHECK_TARGETS += quarantine-canary
+
+# The engine tests can fail: tests/kmod/engine-canary.sh boots
+# 25-kmod-engine (6.1, one guest boot) with a module built with
+# KCFLAGS=-DCNID_TEST_ENGINE_PLANT (one planted fault per promise) and
+# requires each judge of both pipe modes to fail (~90 s).
+.PHONY: engine-canary
+engine-canary: vm-guest
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+	BUILD='$(BUILD)' tests/kmod/engine-canary.sh $(PRIVACY_CANARY_KERNEL)
+
+CHECK_TARGETS += engine-canary
 
 # Guest benchmark: /dev/cnidN vs usbfs round trip (bench/kmod-latency.c),
 # run by tests/vm/scenarios/30-kmod-latency.sh.

@@ -186,11 +186,6 @@ static struct sk_buff *cnid_nl_event(struct cnid_reader *r, u8 cmd,
 	     (st->sam_id[0] &&
 	      nla_put_string(msg, CNID_NL_A_SAM_ID, st->sam_id))))
 		goto nospace;
-#ifdef CNID_TEST_LEAK	/* privacy-canary only: details in the public event */
-	if (st && (nla_put_u8(msg, CNID_NL_A_MAX + 1, st->card_type) ||
-		   nla_put(msg, CNID_NL_A_MAX + 2, CNID_TOKEN_LEN, st->token)))
-		goto nospace;
-#endif
 	genlmsg_end(msg, hdr);
 	return msg;
 nospace:
@@ -219,10 +214,6 @@ static void cnid_uevent(struct cnid_reader *r, const struct cnid_state *st)
 		 cnid_sam_state_names[st->sam_state]);
 	if (st->event != CNID_NL_EVENT_SAM_STATE)
 		envp[3] = NULL;
-#ifdef CNID_TEST_LEAK	/* privacy-canary only: details in the uevent */
-	snprintf(sam, sizeof(sam), "CNID_CARD_TYPE=%u", st->card_type);
-	envp[3] = sam;
-#endif
 	kobject_uevent_env(&d->kobj, KOBJ_CHANGE, envp);
 }
 

@@ -32,6 +32,9 @@ static const struct usb_device_id cnid_ids[] = {
 	{ }
 };
 MODULE_DEVICE_TABLE(usb, cnid_ids);
+#ifdef CNID_TEST_ENGINE_PLANT
+MODULE_INFO(cnid_test_build, "engine-plant");
+#endif
 
 static int cnid_find_endpoints(struct cnid_dev *dev, struct usb_interface *intf)
 {
@@ -85,18 +88,16 @@ static int cnid_alloc_urbs(struct cnid_dev *dev)
 {
 	unsigned int max = CNID_WIRE_FRAME_MAX;
 	unsigned int sizes[CNID_NR_URBS] = {
-		[CNID_URB_OUT_HDR] = max,
-		[CNID_URB_OUT_BODY] = max,
-		[CNID_URB_IN_A] = roundup(max, dev->in_maxp[0]),
-		[CNID_URB_IN_B] = dev->mode == CNID_PIPE_SPLIT ?
-			roundup(max - CNID_WIRE_HDR_LEN, dev->in_maxp[1]) :
-			roundup(max, dev->in_maxp[0]),
+		[CNID_URB_OUT0] = max,
+		[CNID_URB_OUT1] = max,
+		[CNID_URB_IN0] = roundup(max, dev->in_maxp[0]),
+		[CNID_URB_IN1] = roundup(max, dev->in_maxp[1]),
 	};
 	unsigned int pipes[CNID_NR_URBS] = {
-		[CNID_URB_OUT_HDR] = dev->out_pipe[0],
-		[CNID_URB_OUT_BODY] = dev->out_pipe[1],
-		[CNID_URB_IN_A] = dev->in_pipe[0],
-		[CNID_URB_IN_B] = dev->in_pipe[1],
+		[CNID_URB_OUT0] = dev->out_pipe[0],
+		[CNID_URB_OUT1] = dev->out_pipe[1],
+		[CNID_URB_IN0] = dev->in_pipe[0],
+		[CNID_URB_IN1] = dev->in_pipe[1],
 	};
 	int i;
 
@@ -128,8 +129,8 @@ static int cnid_probe(struct usb_interface *intf,
 	mutex_init(&dev->io_mutex);
 	spin_lock_init(&dev->lock);
 	init_waitqueue_head(&dev->wait);
-	init_usb_anchor(&dev->submitted);
 	timer_setup(&dev->timer, cnid_xfer_timer, 0);
+	INIT_WORK(&dev->halt_work, cnid_halt_work);
 	cnid_reader_init(&dev->rd, dev);
 	dev->udev = usb_get_dev(interface_to_usbdev(intf));
 	dev->intf = usb_get_intf(intf);
@@ -144,7 +145,7 @@ static int cnid_probe(struct usb_interface *intf,
 	usb_set_intfdata(intf, dev);
 	ret = usb_register_dev(intf, &cnid_class);
 	if (ret) {
-		dev_err(&intf->dev, "no minor number left for a reader\n");
+		dev_err(&intf->dev, "cannot register a device node: %d\n", ret);
 		usb_set_intfdata(intf, NULL);
 		goto err_put;
 	}
@@ -161,57 +162,41 @@ err_put:
 	return ret;
 }
 
-static void cnid_poison(struct cnid_dev *dev)
-{
-	int i;
-
-	for (i = 0; i < CNID_NR_URBS; i++)
-		usb_poison_urb(dev->urbs[i].urb);
-}
-
-static void cnid_unpoison(struct cnid_dev *dev)
-{
-	int i;
-
-	for (i = 0; i < CNID_NR_URBS; i++)
-		usb_unpoison_urb(dev->urbs[i].urb);
-}
-
 static void cnid_disconnect(struct usb_interface *intf)
 {
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
+	set_bit(CNID_GONE, &dev->flags);
 	/* READER_REMOVED, no more announcements or uevents; the minor stays ours */
 	cnid_readers_del(dev);
 
 	/* waits for any open() in progress; open() takes none of our locks */
 	usb_deregister_dev(intf, &cnid_class);
 
-	set_bit(CNID_GONE, &dev->flags);
-	wake_up_all(&dev->wait);
-	cnid_poison(dev);
-	usb_kill_anchored_urbs(&dev->submitted);
-
 	/* past this point no file operation does I/O */
 	mutex_lock(&dev->io_mutex);
-	cnid_xfer_abort(dev, -ENODEV);
+	cnid_xfer_stop(dev, -ENODEV, true);
 	mutex_unlock(&dev->io_mutex);
+	cancel_work_sync(&dev->halt_work);
 	timer_delete_sync(&dev->timer);
 	usb_set_intfdata(intf, NULL);
-
 	dev_info(&intf->dev, "%s: disconnected\n", dev->name);
 	kref_put(&dev->kref, cnid_delete);
 }
 
-static int cnid_suspend(struct usb_interface *intf, pm_message_t message)
+/*
+ * Suspend and reset end a running transaction with ECONNABORTED (its reply
+ * is lost; the reader is quarantined) and stop I/O until resume or
+ * post_reset.  Runtime suspend only happens with no file open.
+ */
+static int cnid_pause(struct usb_interface *intf, pm_message_t message)
 {
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
-	if (!dev)
-		return 0;
-	if (PMSG_IS_AUTO(message) && READ_ONCE(dev->active))
-		return -EBUSY;
-	cnid_poison(dev);
+	mutex_lock(&dev->io_mutex);
+	cnid_xfer_stop(dev, CNID_PLANT(-ECONNABORTED, -EIO), true);
+	mutex_unlock(&dev->io_mutex);
+	cancel_work_sync(&dev->halt_work);
 	return 0;
 }
 
@@ -219,8 +204,9 @@ static int cnid_resume(struct usb_interface *intf)
 {
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
-	if (dev)
-		cnid_unpoison(dev);
+	mutex_lock(&dev->io_mutex);
+	cnid_xfer_resume(dev, false);
+	mutex_unlock(&dev->io_mutex);
 	return 0;
 }
 
@@ -228,21 +214,19 @@ static int cnid_reset_resume(struct usb_interface *intf)
 {
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
-	if (dev) {
-		WRITE_ONCE(dev->dirty, true);
-		cnid_unpoison(dev);
-	}
+	mutex_lock(&dev->io_mutex);
+	cnid_xfer_resume(dev, true);
+	mutex_unlock(&dev->io_mutex);
 	return 0;
 }
 
+/* io_mutex is held from pre_reset to post_reset, as cdc-wdm does */
 static int cnid_pre_reset(struct usb_interface *intf)
 {
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
-	/* stop I/O first so that a running transaction lets go quickly */
-	cnid_poison(dev);
 	mutex_lock(&dev->io_mutex);
-	cnid_xfer_abort(dev, -EIO);
+	cnid_xfer_stop(dev, CNID_PLANT(-ECONNABORTED, -EIO), true);
 	return 0;
 }
 
@@ -250,9 +234,7 @@ static int cnid_post_reset(struct usb_interface *intf)
 {
 	struct cnid_dev *dev = usb_get_intfdata(intf);
 
-	dev->dirty = false;
-	dev->halted = false;
-	cnid_unpoison(dev);
+	cnid_xfer_resume(dev, true);
 	mutex_unlock(&dev->io_mutex);
 	return 0;
 }
@@ -307,7 +289,7 @@ struct usb_driver cnid_driver = {
 	.name = "cnid",
 	.probe = cnid_probe,
 	.disconnect = cnid_disconnect,
-	.suspend = cnid_suspend,
+	.suspend = cnid_pause,
 	.resume = cnid_resume,
 	.reset_resume = cnid_reset_resume,
 	.pre_reset = cnid_pre_reset,

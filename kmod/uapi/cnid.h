@@ -76,9 +76,13 @@ enum cnid_pipe_mode {
  * endless stream); EBADMSG reply checksum wrong; EMSGSIZE reply LEN above
  * the maximum; EPROTO reply LEN below the minimum, or more garbage than two
  * maximal frames; EPIPE the device stalled an endpoint; EIO other USB
- * errors; ENODEV the reader is gone; EINTR a signal arrived; EAGAIN the
- * reader is busy and the file is O_NONBLOCK.  A reply whose SW3 reports an
- * error is a successful transaction: the module does not interpret it.
+ * errors; ENODEV the reader is gone; ECONNABORTED a system suspend or a
+ * device reset ended the transaction (send the request again); EINTR a
+ * signal handler without SA_RESTART ran (the transaction goes on: the same
+ * request again gets its reply); EAGAIN the reader is busy or quarantined
+ * and the file is O_NONBLOCK; EBUSY the file's write() is outstanding.  A
+ * reply whose SW3 reports an error is a successful transaction: the module
+ * does not interpret it.
  */
 struct cnid_xfer {
 	__u64 request;
@@ -247,9 +251,11 @@ struct cnid_serial {
  * reply frame, whole (ENOBUFS if the buffer is too small; the reply is
  * kept), or the transaction's error as listed for struct cnid_xfer.  read()
  * with no request outstanding fails with ENOMSG.  poll(): EPOLLIN when a
- * reply or an error is ready, EPOLLOUT when a write() would not wait,
- * EPOLLPRI when the announced state changed (CNID_IOC_STATE),
- * EPOLLHUP | EPOLLERR once the reader is gone.
+ * reply or an error is ready, EPOLLOUT when a write() would not wait (no
+ * transaction runs and the reader is not quarantined), EPOLLPRI when the
+ * announced state changed (CNID_IOC_STATE), EPOLLHUP | EPOLLERR once the
+ * reader is gone.  A transaction ends by itself (reply, error or deadline)
+ * whether or not its file reads; a closed file's is dropped.
  */
 
 /* ---------------------------------------------------------------------- */

@@ -149,9 +149,16 @@ static void schedule_reply(struct emu *e, const struct emu_reply *rep)
 		pre = f.arg > 0 ? (size_t)f.arg : 7;
 		memset(e->tx, f.byte, pre);
 	}
-	if (f.kind == FAULT_SW3) {
-		int r = cnid_response_build(f.sw1, f.sw2, (uint8_t)f.arg, NULL, 0,
-					    e->tx + pre, sizeof(e->tx) - pre);
+	if (f.kind == FAULT_SW3 || f.kind == FAULT_LENGTH) {
+		/* LENGTH: data bytes 0, 1, 2, ... so that the frame is N bytes */
+		uint8_t data[CNID_FRAME_MAX];
+		size_t nd = f.kind == FAULT_LENGTH ? (size_t)f.arg - CNID_HDR_LEN - 4 : 0;
+		int r;
+
+		for (size_t i = 0; i < nd; i++)
+			data[i] = (uint8_t)i;
+		r = cnid_response_build(f.sw1, f.sw2, f.kind == FAULT_SW3 ? (uint8_t)f.arg : 0x90,
+					data, nd, e->tx + pre, sizeof(e->tx) - pre);
 		len = r > 0 ? (size_t)r : 0;
 	} else {
 		memcpy(e->tx + pre, rep->buf, len);

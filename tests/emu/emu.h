@@ -39,6 +39,7 @@ enum emu_fault_kind {
 	FAULT_UNPLUG_MID,  /* send N bytes, then unplug */
 	FAULT_SPLIT,       /* two pieces: N bytes, then the rest */
 	FAULT_TRAIL,       /* N fill bytes after the reply, then a copy of it */
+	FAULT_LENGTH,      /* a well-formed reply of exactly N bytes (SW3 90) */
 	_FAULT_MAX,
 };
 

@@ -316,6 +316,7 @@ static const char *const fault_names[_FAULT_MAX] = {
 	[FAULT_UNPLUG_MID] = "unplug-mid",
 	[FAULT_SPLIT] = "split",
 	[FAULT_TRAIL] = "trail",
+	[FAULT_LENGTH] = "length",
 };
 
 const char *fault_name(enum emu_fault_kind k)
@@ -371,6 +372,14 @@ int fault_parse(int argc, char **argv, struct emu_fault *ret, char *err, size_t 
 			f.sw1 = (uint8_t)a;
 			f.sw2 = (uint8_t)b;
 		}
+		break;
+	case FAULT_LENGTH:
+		if (argc < 2 || parse_num(argv[1], CNID_HDR_LEN + 4, CNID_FRAME_MAX, &v) < 0) {
+			snprintf(err, errsize, "usage: fault length N (%d..%d)", CNID_HDR_LEN + 4,
+				 CNID_FRAME_MAX);
+			return -EINVAL;
+		}
+		f.arg = v;
 		break;
 	case FAULT_GARBAGE:
 	case FAULT_TRAIL:

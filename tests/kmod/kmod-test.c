@@ -10,10 +10,13 @@
  *
  *   kmod-test --serial NAME --mode split|single --ctl SOCKET --card FILE
  *             [--name PREFIX] [--cycles N] [--hammer N] [--wait MS] TEST...
- *   TEST: basic faults boundaries rw hammer pm unplug read stale (default:
- *   all but unplug, read and stale; read: the card read alone; stale: a
- *   caller that gives up leaves no reply to the next one; stale-CASE: one
- *   of its cases, e.g. stale-write-close).  --wait: how long to wait
+ *   TEST: basic faults boundaries rw hammer pm unplug read stale engine
+ *   suspend (default: all but unplug, read, stale, engine and suspend;
+ *   read: the card read alone; stale: a caller that gives up leaves no
+ *   reply to the next one; stale-CASE: one of its cases, e.g.
+ *   stale-write-close; engine: killable waits, progress without the
+ *   owner, packet-multiple replies, restarts, reset, unbind and PM;
+ *   suspend: a system suspend during a transaction, pm_test "devices").  --wait: how long to wait
  *   for the reader's node (default 10000 ms).
  *
  * Prints "TEST <PREFIX>.<check> PASS|FAIL reason" lines (tests/vm contract).
@@ -22,6 +25,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -473,19 +477,25 @@ static int usb_attr_path(const char *attr, char *path, size_t size)
 	       0 : -ENAMETOOLONG;
 }
 
-static int write_attr(const char *attr, const char *val)
+/* Write val to a sysfs (or /proc) file; 0 or -errno. */
+static int write_file(const char *path, const char *val)
 {
-	char path[512];
-	int f, r = 0;
+	int f = open(path, O_WRONLY | O_CLOEXEC), r = 0;
 
-	usb_attr_path(attr, path, sizeof(path));
-	f = open(path, O_WRONLY | O_CLOEXEC);
 	if (f < 0)
 		return -errno;
 	if (write(f, val, strlen(val)) < 0)
 		r = -errno;
 	close(f);
 	return r;
+}
+
+static int write_attr(const char *attr, const char *val)
+{
+	char path[512];
+
+	usb_attr_path(attr, path, sizeof(path));
+	return write_file(path, val);
 }
 
 static void check_pm(void)
@@ -782,6 +792,542 @@ static void check_stale(const char *which)
 		result(which, false, "no such test");
 }
 
+/* ------------------------------------------------------------------ */
+/* The engine: bounded killable waits, progress without the owner,      */
+/* packet-multiple replies, restarts, PM (kmod/README.md "Transactions") */
+
+/* The state letter of /proc/PID/stat ('S' sleeping, 'D' uninterruptible). */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_attr(path, buf, sizeof(buf)) < 0)
+		return '?';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* The emulator's request counter ("status": requests=N); -1 if unknown. */
+static long emu_requests(void)
+{
+	char rep[512], *p;
+
+	if (emu_ctl(ctl_sock, rep, sizeof(rep), "status") != 0)
+		return -1;
+	p = strstr(rep, " requests=");
+	return p ? atol(p + 10) : -1;
+}
+
+static int cmd_req(enum cnid_cmd_id id, uint8_t *req)
+{
+	return cnid_command_build(id, NULL, req, 64);
+}
+
+/* wait for a child up to ms; its wait status, or -1 (then it is killed) */
+static int wait_child(pid_t pid, unsigned ms)
+{
+	uint64_t end = now_us() + ms * 1000ull;
+	int status;
+
+	while (now_us() < end) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		nap_ms(5);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+enum block_how { BLOCK_IOCTL, BLOCK_READ, BLOCK_POLL, BLOCK_WRITE_BUSY, BLOCK_QUARANTINE };
+
+/* SIGKILL to reaped, in us, for a child blocked in read() on a pipe: what
+ * the machine itself needs, not the driver (TCG on a loaded host: 10s of ms) */
+static uint64_t kill_baseline_us(void)
+{
+	int pfd[2];
+	uint64_t t0;
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd) < 0)
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		int f = open_node(0);	/* the same teardown as the real child */
+
+		(void)!read(pfd[0], &c, 1);
+		_exit(f < 0);
+	}
+	nap_ms(300);
+	t0 = now_us();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	t0 = now_us() - t0;
+	close(pfd[0]);
+	close(pfd[1]);
+	return t0;
+}
+
+/*
+ * kill -9 ends a caller blocked in each state within 100 ms (beyond what a
+ * child blocked on a pipe takes to die on this machine, measured just
+ * before), and the caller sleeps interruptibly there (never 'D'): waiting
+ * for its reply
+ * (ioctl, read(), poll()), for another file's transaction (write()), for a
+ * quarantine (ioctl).  The next caller then gets its own reply.
+ */
+static void kill_case(const char *name, enum block_how how)
+{
+	uint8_t req[64];
+	int n = cmd_req(CNID_CMD_READ, req), pfd[2], other = -1, status, m;
+	uint64_t t0, dt, base = kill_baseline_us();
+	pid_t pid;
+	char c, st;
+
+	ctl("delay read 1500");
+	if (how == BLOCK_WRITE_BUSY) {
+		other = open_node(0);
+		if (write(other, req, (size_t)n) != n)
+			fprintf(stderr, "%s: %s: write: %s\n", prefix, name, strerror(errno));
+	} else if (how == BLOCK_QUARANTINE) {
+		other = open_node(0);
+		transact_fd(other, CNID_CMD_READ, NULL, frame, NULL, 100);
+	}
+	if (pipe(pfd) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int f = open_node(0);
+		struct pollfd p = { .fd = f, .events = POLLIN };
+
+		if ((how == BLOCK_READ || how == BLOCK_POLL) && write(f, req, (size_t)n) != n)
+			_exit(1);
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		if (how == BLOCK_READ)
+			(void)!read(f, frame, sizeof(frame));
+		else if (how == BLOCK_POLL)
+			poll(&p, 1, -1);
+		else if (how == BLOCK_WRITE_BUSY)
+			(void)!write(f, req, (size_t)n);
+		else
+			xfer_fd(f, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+		_exit(2);
+	}
+	close(pfd[1]);
+	m = read(pfd[0], &c, 1);
+	close(pfd[0]);
+	nap_ms(300);
+	st = proc_state(pid);
+	t0 = now_us();
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	dt = now_us() - t0;
+	if (other >= 0)
+		close(other);
+	ctl("delay none");
+	n = transact(CNID_CMD_SAM_STATUS, NULL, NULL);
+	result(name, m == 1 && st == 'S' && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+	       dt <= base + 100000 && n == 11,
+	       "state %c before SIGKILL, gone %llu us after it (a child blocked on a pipe: %llu us); "
+	       "the next SAM status got %d", st, (unsigned long long)dt, (unsigned long long)base, n);
+}
+
+/* O_NONBLOCK calls and poll() return at once while another file's
+ * transaction runs (nothing sleeps there). */
+static void check_nonblock_fast(void)
+{
+	uint8_t rq[64], sq[64];
+	int nr = cmd_req(CNID_CMD_READ, rq), ns = cmd_req(CNID_CMD_SAM_STATUS, sq);
+	int x = open_node(0), y = open_node(O_NONBLOCK), w, p, i, r;
+	struct pollfd pf;
+	uint64_t t0, worst = 0, dt;
+
+	ctl("delay read 1500");
+	w = write(x, rq, (size_t)nr) == nr ? 0 : -errno;
+	t0 = now_us();
+	i = write(y, sq, (size_t)ns) < 0 ? -errno : 0;
+	worst = now_us() - t0;
+	t0 = now_us();
+	pf = (struct pollfd){ .fd = y, .events = POLLIN | POLLOUT };
+	p = poll(&pf, 1, 0);
+	dt = now_us() - t0;
+	worst = dt > worst ? dt : worst;
+	t0 = now_us();
+	r = xfer_fd(y, sq, (size_t)ns, frame, sizeof(frame), 0, NULL);
+	dt = now_us() - t0;
+	worst = dt > worst ? dt : worst;
+	result("nonblock-never-sleeps", w == 0 && i == -EAGAIN && p == 0 && r == -EAGAIN &&
+	       worst < 20000, "write %d, poll %d, ioctl %d; slowest %llu us", i, p, r,
+	       (unsigned long long)worst);
+	ctl("delay none");
+	r = (int)read(x, frame, sizeof(frame));
+	result("nonblock-never-sleeps-then-read", r > 1000, "the other file's read got %d", r);
+	close(x);
+	close(y);
+}
+
+/* USBDEVFS_RESET while a caller waits 60 s for a reply that never comes:
+ * both return at once; the caller learns ECONNABORTED; I/O works after. */
+static void check_reset_prompt(void)
+{
+	char path[512], bus[16] = "", dev[16] = "";
+	uint8_t req[64];
+	int n = cmd_req(CNID_CMD_READ, req), pfd[2], u, r, status;
+	uint64_t t0, dreset, dchild;
+	pid_t pid;
+	char c;
+
+	usb_attr_path("busnum", path, sizeof(path));
+	read_attr(path, bus, sizeof(bus));
+	usb_attr_path("devnum", path, sizeof(path));
+	read_attr(path, dev, sizeof(dev));
+	snprintf(path, sizeof(path), "/dev/bus/usb/%03d/%03d", atoi(bus), atoi(dev));
+	ctl("fault stall");
+	if (pipe(pfd) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int f = open_node(0);
+
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		r = xfer_fd(f, req, (size_t)n, frame, sizeof(frame), 60000, NULL);
+		_exit(r < 0 ? -r : 0);
+	}
+	close(pfd[1]);
+	(void)!read(pfd[0], &c, 1);
+	close(pfd[0]);
+	nap_ms(300);
+	u = open(path, O_RDWR | O_CLOEXEC);
+	t0 = now_us();
+	r = u >= 0 && ioctl(u, USBDEVFS_RESET, 0) == 0 ? 0 : -errno;
+	dreset = now_us() - t0;
+	if (u >= 0)
+		close(u);
+	status = wait_child(pid, 5000);
+	dchild = now_us() - t0;
+	ctl("fault none");
+	n = transact(CNID_CMD_SAM_STATUS, NULL, NULL);
+	result("reset-ends-blocked-ioctl", r == 0 && status >= 0 && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == ECONNABORTED && dreset < 2000000 && dchild < 2000000 && n == 11,
+	       "reset %d in %llu ms; the blocked ioctl: %s %d after %llu ms; then SAM status %d", r,
+	       (unsigned long long)dreset / 1000, status < 0 ? "still blocked," : "errno",
+	       status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+	       (unsigned long long)dchild / 1000, n);
+}
+
+/* A file that wrote and stopped does not hold the reader past its
+ * deadline: another file's poll(POLLOUT) wakes then, and its own
+ * transaction completes. */
+static void check_stopped_owner(void)
+{
+	uint8_t rq[64], sq[64];
+	int nr = cmd_req(CNID_CMD_READ, rq), ns = cmd_req(CNID_CMD_SAM_STATUS, sq);
+	int pfd[2], y, w, p, m = -1;
+	struct pollfd pf;
+	uint64_t t0, dt;
+	pid_t pid;
+	char c;
+
+	ctl("fault stall");
+	if (pipe(pfd) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int f = open_node(0);
+
+		if (f < 0 || write(f, rq, (size_t)nr) != nr || write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		raise(SIGSTOP);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	(void)!read(pfd[0], &c, 1);
+	close(pfd[0]);
+	y = open_node(O_NONBLOCK);
+	w = write(y, sq, (size_t)ns) < 0 ? -errno : 0;
+	t0 = now_us();
+	pf = (struct pollfd){ .fd = y, .events = POLLOUT };
+	p = poll(&pf, 1, 10000);
+	dt = now_us() - t0;
+	if (p == 1 && write(y, sq, (size_t)ns) == ns) {
+		pf = (struct pollfd){ .fd = y, .events = POLLIN };
+		m = poll(&pf, 1, 5000) == 1 ? (int)read(y, frame, sizeof(frame)) : -ETIMEDOUT;
+	}
+	result("stopped-owner-does-not-starve-others", w == -EAGAIN && p == 1 &&
+	       (pf.revents & POLLIN) && dt < 6500000 && m == 11,
+	       "first write %d; poll(POLLOUT) %d after %llu ms (the stopped file's deadline: 5000); "
+	       "then own SAM status %d", w, p, (unsigned long long)dt / 1000, m);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(y);
+}
+
+/* Another file's O_NONBLOCK writes (mostly EAGAIN) never make this file's
+ * write()/poll()/read() wait for a timer (lost wake-ups). */
+static void check_wakeups(void)
+{
+	uint8_t sq[64];
+	int ns = cmd_req(CNID_CMD_SAM_STATUS, sq), x = open_node(0), bad = 0, k;
+	uint64_t worst = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int y = open_node(O_NONBLOCK);
+		struct pollfd pf = { .fd = y, .events = POLLIN };
+
+		for (;;) {
+			if (write(y, sq, (size_t)ns) == ns && poll(&pf, 1, 5000) == 1)
+				(void)!read(y, frame, sizeof(frame));
+			sched_yield();
+		}
+	}
+	for (k = 0; k < 100; k++) {
+		struct pollfd pf = { .fd = x, .events = POLLIN };
+		uint64_t t0 = now_us(), dt;
+
+		if (write(x, sq, (size_t)ns) != ns || poll(&pf, 1, 10000) != 1 ||
+		    read(x, frame, sizeof(frame)) != 11)
+			bad++;
+		dt = now_us() - t0;
+		worst = dt > worst ? dt : worst;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(x);
+	result("no-lost-wakeups", bad == 0 && worst < 1000000,
+	       "%d of 100 write/poll/read failed; slowest %llu ms (another file hammering O_NONBLOCK)",
+	       bad, (unsigned long long)worst / 1000);
+}
+
+/* Replies that end exactly on a packet boundary, with and without a ZLP,
+ * through the ioctl, write()+poll()+read() and write()+read(). */
+static void check_packet_multiple(void)
+{
+	bool split = strcmp(mode, "split") == 0;
+	const unsigned lens[2] = { split ? 71 : 64, split ? 135 : 128 };
+	static uint8_t expect[CNID_WIRE_FRAME_MAX], data[CNID_WIRE_FRAME_MAX];
+	uint8_t req[64];
+	int n = cmd_req(CNID_CMD_SAM_STATUS, req), bad = 0, tried = 0;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	for (int zlp = 0; zlp < 2; zlp++) {
+		ctl("zlp %s", zlp ? "on" : "off");
+		for (int l = 0; l < 2; l++) {
+			int e = cnid_response_build(0, 0, 0x90, data, lens[l] - 11, expect,
+						    sizeof(expect));
+
+			for (int path = 0; path < 3; path++) {
+				struct pollfd pf = { .fd = fd, .events = POLLIN };
+				int m = -1;
+
+				ctl("fault length %u", lens[l]);
+				if (path == 0)
+					m = xfer_fd(fd, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+				else if (write(fd, req, (size_t)n) == n &&
+					 (path == 2 || poll(&pf, 1, 10000) == 1))
+					m = (int)read(fd, frame, sizeof(frame));
+				tried++;
+				if (m != e || memcmp(frame, expect, (size_t)e) != 0 ||
+				    transact(CNID_CMD_SAM_STATUS, NULL, NULL) != 11) {
+					fprintf(stderr, "%s: %u-byte reply, zlp %d, path %d: got %d\n",
+						prefix, lens[l], zlp, path, m);
+					bad++;
+				}
+			}
+		}
+	}
+	ctl("zlp off");
+	result("packet-multiple-replies", bad == 0,
+	       "%d of %d wrong (%u and %u bytes; ioctl, write+poll+read, write+read; zlp off and on)",
+	       bad, tried, lens[0], lens[1]);
+}
+
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	got_usr1++;
+}
+
+/* Signal the parent: SIGUSR1 after 200 ms, then SIGSTOP + SIGCONT if asked. */
+static pid_t signal_parent(bool stop)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		nap_ms(200);
+		kill(getppid(), SIGUSR1);
+		if (stop) {
+			nap_ms(200);
+			kill(getppid(), SIGSTOP);
+			nap_ms(100);
+			kill(getppid(), SIGCONT);
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+/* An ioctl interrupted by a signal is restarted (SA_RESTART, SIGSTOP) or,
+ * after EINTR, called again with the same request: either way it gets its
+ * one reply, and the request went to the reader once. */
+static void check_restart(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	static uint8_t expect[CNID_WIRE_FRAME_MAX];
+	int e = cnid_card_desc_frame(want, 0, expect, sizeof(expect)), n, r1;
+	uint8_t req[64];
+	long q0, q1;
+	uint64_t t0, dt;
+	pid_t pid;
+
+	n = cmd_req(CNID_CMD_READ, req);
+	ctl("quirk off");
+	ctl("delay read 800");
+	sigaction(SIGUSR1, &sa, NULL);
+	got_usr1 = 0;
+	q0 = emu_requests();
+	pid = signal_parent(true);
+	t0 = now_us();
+	r1 = xfer_fd(fd, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+	dt = now_us() - t0;
+	waitpid(pid, NULL, 0);
+	q1 = emu_requests();
+	result("ioctl-restarts-after-signals", r1 == e && memcmp(frame, expect, (size_t)e) == 0 &&
+	       got_usr1 == 1 && q1 == q0 + 1 && dt < 1500000,
+	       "got %d (want %d) after %llu ms, %d SIGUSR1, %ld requests reached the reader", r1, e,
+	       (unsigned long long)dt / 1000, (int)got_usr1, q1 - q0);
+
+	sa.sa_flags = 0;
+	sigaction(SIGUSR1, &sa, NULL);
+	got_usr1 = 0;
+	q0 = emu_requests();
+	pid = signal_parent(false);
+	t0 = now_us();
+	r1 = xfer_fd(fd, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+	n = xfer_fd(fd, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+	dt = now_us() - t0;
+	waitpid(pid, NULL, 0);
+	q1 = emu_requests();
+	result("ioctl-eintr-then-same-request-gets-its-reply", r1 == -EINTR && n == e &&
+	       memcmp(frame, expect, (size_t)e) == 0 && q1 == q0 + 1 && dt < 1500000,
+	       "first %d, again %d (want %d) after %llu ms, %ld requests reached the reader", r1, n,
+	       e, (unsigned long long)dt / 1000, q1 - q0);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
+	ctl("delay none");
+	ctl("quirk on");
+}
+
+/* A file open across unbind and bind leaves runtime PM balanced: after
+ * the rebind, with nothing open, the device autosuspends. */
+static void check_pm_unbind(void)
+{
+	char link[512], target[512], status[32] = "", path[512];
+	const char *intf;
+	int f = open_node(0), r, tries;
+	ssize_t k;
+
+	snprintf(link, sizeof(link), "/sys/class/usbmisc/%s/device", node + 5);
+	k = readlink(link, target, sizeof(target) - 1);
+	target[k > 0 ? k : 0] = 0;
+	intf = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	r = write_file("/sys/bus/usb/drivers/cnid/unbind", intf);
+	if (f >= 0)
+		close(f);
+	close(fd);
+	fd = -1;
+	r = r ? r : write_file("/sys/bus/usb/drivers/cnid/bind", intf);
+	r = r ? r : wait_node(5000);
+	write_attr("power/autosuspend_delay_ms", "0");
+	write_attr("power/control", "auto");
+	usb_attr_path("power/runtime_status", path, sizeof(path));
+	for (tries = 0; tries < 50; tries++) {
+		if (read_attr(path, status, sizeof(status)) == 0 && strcmp(status, "suspended") == 0)
+			break;
+		nap_ms(100);
+	}
+	result("pm-balanced-across-unbind", r == 0 && strcmp(status, "suspended") == 0,
+	       "unbind/bind %s: %d; runtime_status %s with nothing open", intf, r, status);
+	fd = open_node(0);
+	r = fd >= 0 ? transact(CNID_CMD_SAM_STATUS, NULL, NULL) : fd;
+	write_attr("power/control", "on");
+	result("pm-unbind-then-io", r == 11, "got %d", r);
+}
+
+static void check_engine(void)
+{
+	char buf[64];
+	int r1 = write_file("/sys/module/cnid/parameters/timeout_ms", "60001");
+	int r2 = write_file("/sys/module/cnid/parameters/quarantine_ms", "99");
+	int r3 = write_file("/sys/module/cnid/parameters/timeout_ms", "0");
+
+	read_attr("/sys/module/cnid/parameters/timeout_ms", buf, sizeof(buf));
+	result("params-range-checked", r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL &&
+	       strcmp(buf, "5000") == 0, "timeout_ms=60001: %d, quarantine_ms=99: %d, "
+	       "timeout_ms=0: %d; timeout_ms now %s", r1, r2, r3, buf);
+	kill_case("kill-blocked-ioctl", BLOCK_IOCTL);
+	kill_case("kill-blocked-read", BLOCK_READ);
+	kill_case("kill-blocked-poll", BLOCK_POLL);
+	kill_case("kill-write-waiting-for-other", BLOCK_WRITE_BUSY);
+	kill_case("kill-ioctl-waiting-for-quarantine", BLOCK_QUARANTINE);
+	check_nonblock_fast();
+	check_reset_prompt();
+	check_stopped_owner();
+	check_wakeups();
+	check_packet_multiple();
+	check_restart();
+	check_pm_unbind();
+}
+
+/* System suspend (pm_test "devices": devices suspend, 5 s, resume) while a
+ * caller waits for a card read: it gets ECONNABORTED; I/O works after. */
+static void check_suspend(void)
+{
+	uint8_t req[64];
+	int n = cmd_req(CNID_CMD_READ, req), pfd[2], r, status, m;
+	uint64_t t0, dt;
+	pid_t pid;
+	char c;
+
+	r = write_file("/sys/power/pm_test", "devices");
+	ctl("delay read 3000");
+	if (pipe(pfd) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int f = open_node(0);
+
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		m = xfer_fd(f, req, (size_t)n, frame, sizeof(frame), 0, NULL);
+		_exit(m < 0 ? -m : 0);
+	}
+	close(pfd[1]);
+	(void)!read(pfd[0], &c, 1);
+	close(pfd[0]);
+	nap_ms(300);
+	t0 = now_us();
+	r = r ? r : write_file("/sys/power/state", "freeze");
+	dt = now_us() - t0;
+	status = wait_child(pid, 10000);
+	write_file("/sys/power/pm_test", "none");
+	ctl("delay none");
+	m = transact(CNID_CMD_SAM_STATUS, NULL, NULL);
+	result("suspend-mid-transaction", r == 0 && status >= 0 && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == ECONNABORTED && m == 11,
+	       "suspend %d (%llu ms); the caller: %s %d; then SAM status %d", r,
+	       (unsigned long long)dt / 1000, status < 0 ? "still blocked," : "errno",
+	       status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, m);
+}
+
 /* The card read, byte for byte what the card description says (22-kmod-unplug
  * runs it through a re-inserted module: I/O works after rmmod + insmod). */
 static void check_read(void)
@@ -859,6 +1405,10 @@ int main(int argc, char **argv)
 			check_read();
 		if (strncmp(t, "stale", 5) == 0)
 			check_stale(t);
+		if (strcmp(t, "engine") == 0)
+			check_engine();
+		if (strcmp(t, "suspend") == 0)
+			check_suspend();
 	}
 	if (fd >= 0)
 		close(fd);

@@ -1,17 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# tests/kmod/nl-canary.sh: prove the trust and netlink judges of
-# 21-kmod-netlink can fail.  Copies kmod/ into $BUILD/kmod/nl-canary/,
-# plants six faults into that copy of netlink.c (never into kmod/; no hook in
-# the module's source), builds it for one kernel (default 6.1), boots the
-# rig with it in place of cnid.ko and only the netlink scenario, and
-# requires each judge below to FAIL.  Exit 0 when every fault was caught.
+# tests/kmod/nl-canary.sh: prove the trust, netlink and public-channel
+# judges of 21-kmod-netlink can fail.  Copies kmod/ into
+# $BUILD/kmod/nl-canary/, plants seven faults into that copy of netlink.c
+# (never into kmod/; no hook in the module's source), builds it for one
+# kernel (default 6.1), boots the rig with it in place of cnid.ko and only
+# the netlink scenario, and requires each judge below to FAIL.  Exit 0 when
+# every fault was caught.
 #   F1 liberal netlink (v1's resv_start_op + GENL_DONT_VALIDATE_*) -> strict-*
 #   F2 device access alone may serve or register     -> *-needs-capability
 #   F3 no "one server per reader"                    -> one-server-per-reader
 #   F4 no nl_dump_check_consistent                   -> dump-intr-on-change
 #   F5 no EPOLLPRI                                   -> epollpri-then-cleared
 #   F6 a refused announcement moves the seq on       -> refused-changed-nothing
+#   F7 the card type and token in the public event, the type in the uevent
+#                            -> mc-public-only, uevent-public-keys, no-secret-in-netlink
 #   tests/kmod/nl-canary.sh [KERNEL]     (make nl-canary)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -51,6 +54,13 @@ plant("F5", "? EPOLLPRI : 0;", "? 0 : 0;")
 plant("F6", "\tret = cnid_announce_check(&a, &n);\n\tif (ret)\n\t\treturn ret;\n",
       "\tret = cnid_announce_check(&a, &n);\n\tif (ret) {\n"
       "\t\tWRITE_ONCE(r->st.seq, r->st.seq + 1);\n\t\treturn ret;\n\t}\n")
+plant("F7", "\tgenlmsg_end(msg, hdr);\n\treturn msg;\n",
+      "\tif (st && (nla_put_u8(msg, CNID_NL_A_MAX + 1, st->card_type) ||\n"
+      "\t\t   nla_put(msg, CNID_NL_A_MAX + 2, CNID_TOKEN_LEN, st->token)))\n"
+      "\t\tgoto nospace;\n\tgenlmsg_end(msg, hdr);\n\treturn msg;\n")
+plant("F7", "\tkobject_uevent_env(&d->kobj, KOBJ_CHANGE, envp);\n",
+      "\tsnprintf(sam, sizeof(sam), \"CNID_CARD_TYPE=%u\", st->card_type);\n"
+      "\tenvp[3] = sam;\n\tkobject_uevent_env(&d->kobj, KOBJ_CHANGE, envp);\n")
 open(p, "w").write(s)
 EOF
 make -C "/lib/modules/$kver/build" M="$out/src" -j"$(nproc)" modules >"$out/build.log" 2>&1 ||
@@ -69,13 +79,14 @@ fi
 log=$out/run.log
 if VM_GUEST_BINS=$VM_GUEST_BINS VM_GUEST_FILES="${VM_GUEST_FILES:-} $ko" BUILD=$BUILD \
 	tests/vm/run.sh --kernel "$kname" --no-module --only 21-kmod-netlink >"$log" 2>&1; then
-	echo "nl-canary: the run PASSED with six planted faults: the judges are blind ($log)"
+	echo "nl-canary: the run PASSED with seven planted faults: the judges are blind ($log)"
 	exit 1
 fi
 missed=0
 for t in strict-unknown-attr strict-long strict-trailing strict-reserved strict-nested-flag \
 	serve-needs-capability serial-register-needs-capability one-server-per-reader \
-	dump-intr-on-change epollpri-then-cleared refused-changed-nothing; do
+	dump-intr-on-change epollpri-then-cleared refused-changed-nothing \
+	mc-public-only uevent-public-keys no-secret-in-netlink; do
 	# verdict.sh prints each failed result line of the guest as "  vm KVER: TEST ..."
 	if ! grep -q "^  vm $kver: TEST kmod\\.nl\\.$t FAIL" "$log"; then
 		echo "nl-canary: kmod.nl.$t did not fail: its planted fault went unseen ($log)"

@@ -25,9 +25,10 @@
 #   reader's USB device and of the module, the emulator's log; and the
 #   public events carry only their allowed attributes and uevent keys (no
 #   card type).  tests/kmod/privacy-canary.sh boots this scenario with a
-#   module built to leak (KCFLAGS=-DCNID_TEST_LEAK: replies into dmesg, the
-#   card type and token into the public event and uevent) and requires
-#   those checks to fail.
+#   module built to leak every reply into dmesg (KCFLAGS=-DCNID_TEST_LEAK),
+#   tests/kmod/nl-canary.sh with one that puts the card type and token into
+#   the public event and uevent (and five trust/netlink faults); each
+#   requires its checks to fail.
 . /lib/cnid-vm.sh
 
 cnid_emu_env
