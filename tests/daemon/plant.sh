@@ -52,7 +52,7 @@ while IFS='@' read -r name file expr test; do
 	fi
 	grep -Eq "^(FAIL|ERROR): ${test#*.} " "$d/log" ||
 		{ echo "check-daemon-canary: $name: $test did not fail as a test:" >&2; cat "$d/log" >&2; exit 1; }
-	how=$(grep -m1 -E '^[A-Za-z]*Error: ' "$d/log" | tr -d '\n' | cut -c1-110)
+	how=$(grep -m1 -E '^[A-Za-z.]*Error: ' "$d/log" | tr -d '\n' | cut -c1-110)
 	echo "check-daemon-canary: $name ($file) -> $test fails ($(($(date +%s) - start)) s): $how"
 	n=$((n + 1))
 done <"$plants"
