@@ -40,6 +40,7 @@ deps_words = $(foreach d,$(sort $(1)),'$(d)')
 
 include helper/lib/lib.mk
 include helper/cli/cli.mk
+include helper/daemon/daemon.mk
 include helper/python/python.mk
 include tests/unit/unit.mk
 include tests/cross/cross.mk

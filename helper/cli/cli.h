@@ -25,6 +25,20 @@ struct cli_command {
 
 int cmd_decode(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_sam_id(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+
+struct cnid_date;
+/* Today's local date. */
+int cli_today(struct cnid_date *ret);
+/*
+ * Decode, validate and print buf (a text block or a read reply frame) as
+ * `cnid decode` does; errors name cmd and name.  Returns the exit status.
+ */
+int cli_decode_buffer(const char *cmd, const char *name, const uint8_t *buf, size_t len,
+		      bool json, bool require_current, const struct cnid_date *today);
 
 /* "cnid <cmd>: <message>\n" on stderr: the one line a failure prints. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -6,16 +6,24 @@
 #   make check-cli  the CLI tests (tests/cli/), part of `make check`
 #   make check-cli-canary  planted faults (tests/cli/plants) must fail them
 
-DEPS_BUILD += pkg-config libjson-c-dev nettle-dev
+DEPS_BUILD += pkg-config libjson-c-dev nettle-dev libnl-genl-3-dev libnl-3-dev
 
 CLI_SRCS := $(wildcard helper/cli/*.c)
-CLI_LIBS := -ljson-c -lnettle
+CLI_LIBS := -ljson-c -lnettle -lnl-genl-3 -lnl-3
+# cnid list / watch: the module's uapi header and libnl-genl-3
+CLI_CFLAGS := -Ikmod -I/usr/include/libnl3
 CNID_CLI := $(BUILD)/cnid
 CNID_CLI_SAN := $(BUILD)/san/cnid
-# Objects compile through lib.mk's generic $(BUILD)/obj/%.o and
-# $(BUILD)/san/obj/%.o rules (same flags, per-file dependency files).
+# Objects: lib.mk's generic flags plus CLI_CFLAGS.
 CLI_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 CLI_OBJS_SAN := $(patsubst %.c,$(BUILD)/san/obj/%.o,$(CLI_SRCS))
+
+$(BUILD)/obj/helper/cli/%.o: helper/cli/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CLI_CFLAGS) -c -o $@ $<
+$(BUILD)/san/obj/helper/cli/%.o: helper/cli/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CLI_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
 
 $(CNID_CLI): $(CLI_OBJS) $(LIBCNID)
 	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBCNID) $(CLI_LIBS)

@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "card-json.h"
 #include "cli.h"
 #include "cnid-private.h"
 
@@ -70,27 +71,6 @@ static const char *const type_names_zh[_CNID_CARD_TYPE_MAX] = {
 	[CNID_CARD_FOREIGN_2023] = "外国人永久居留身份证 (2023)",
 };
 
-static void json_putp(json_object **o)
-{
-	json_object_put(*o);
-}
-
-/* "YYYYMMDD" -> "YYYY-MM-DD"; 长期 -> long_term; anything else unchanged. */
-static const char *format_date(const char *s, const char *long_term, char out[11])
-{
-	if (strcmp(s, CNID_LONG_TERM) == 0)
-		return long_term;
-	if (strlen(s) != 8 || strspn(s, "0123456789") != 8)
-		return s;
-	snprintf(out, 11, "%.4s-%.2s-%.2s", s, s + 4, s + 6);
-	return out;
-}
-
-static bool is_date_field(enum cnid_field f)
-{
-	return f == CNID_F_BIRTH || f == CNID_F_VALID_FROM || f == CNID_F_VALID_UNTIL;
-}
-
 static int usage(FILE *f)
 {
 	fputs("Usage: cnid decode [--json] [--today YYYY-MM-DD] [--require-current] [FILE|-]\n"
@@ -108,7 +88,7 @@ static int usage(FILE *f)
 	return f == stdout ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
-static int today_local(struct cnid_date *ret)
+int cli_today(struct cnid_date *ret)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -173,7 +153,7 @@ static int parse_args(int argc, char **argv, struct decode_opts *o)
 		return CLI_EXIT_FAILURE;
 	}
 	o->path = optind < argc ? argv[optind] : NULL;
-	if (!have_today && today_local(&o->today) < 0) {
+	if (!have_today && cli_today(&o->today) < 0) {
 		cli_error("decode", "cannot read the system date: %m");
 		return CLI_EXIT_FAILURE;
 	}
@@ -261,139 +241,18 @@ static int decode_input(const uint8_t *buf, size_t len, struct decoded *d, char 
 
 /* ---- JSON ---------------------------------------------------------- */
 
-static void add_str(json_object *o, const char *key, const char *value)
+static void json_putp(json_object **o)
 {
-	json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
-}
-
-static void add_int(json_object *o, const char *key, int value)
-{
-	json_object_object_add(o, key, json_object_new_int(value));
-}
-
-static void json_field(json_object *o, const struct cnid_card *card, enum cnid_field f)
-{
-	const struct cnid_sex *sex;
-	const char *s = card->field[f];
-	char date[11];
-
-	switch (f) {
-	case CNID_F_SEX:
-		sex = cnid_sex_lookup(s);
-		add_str(o, "sex", sex ? sex->name : NULL);
-		add_str(o, cnid_field_name(f), s); /* "sex_code" */
-		break;
-	case CNID_F_NATION: {
-		const struct cnid_nation *n = cnid_nation_lookup(s);
-
-		/* blank on most permits: "" and null, the key an error may name */
-		add_str(o, cnid_field_name(f), s); /* "nation_code" */
-		add_str(o, "nation", n ? n->name_zh : NULL);
-		break;
-	}
-	case CNID_F_NATIONALITY: {
-		const struct cnid_country *c = cnid_country_by_alpha3(s);
-
-		add_str(o, "nationality", s);
-		add_str(o, "nationality_name_en", c ? c->name_en : NULL);
-		add_str(o, "nationality_name_zh", c ? c->name_zh : NULL);
-		break;
-	}
-	case CNID_F_LINK:
-		/* as on the card ("" if none); previous_number is derived from it */
-		add_str(o, cnid_field_name(f), s);
-		break;
-	case CNID_F_ISSUER:
-		/* 2017 foreign cards hold the authority's 4-digit code, not its name */
-		add_str(o, card->type == CNID_CARD_FOREIGN_2017 ? "issuer_code" : cnid_field_name(f), s);
-		break;
-	default:
-		add_str(o, cnid_field_name(f),
-			is_date_field(f) ? format_date(s, "long-term", date) : s);
-	}
-}
-
-static json_object *json_issues(const struct cnid_issue *issues, size_t n)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_new_object();
-
-		add_str(e, "code", cnid_issue_name(issues[i].code));
-		if (issues[i].code != CNID_ISSUE_UNKNOWN_CARD_TYPE && issues[i].field < _CNID_F_MAX)
-			add_str(e, "field", cnid_field_name(issues[i].field));
-		json_object_array_add(a, e);
-	}
-	return a;
-}
-
-static json_object *json_photo(const struct decoded *d)
-{
-	json_object *o = json_object_new_object();
-	char sha[65];
-
-	cli_sha256_hex(d->photo, d->photo_len, sha);
-	add_str(o, "format", "wlt");
-	add_int(o, "bytes", (int)d->photo_len);
-	add_str(o, "sha256", sha);
-	return o;
-}
-
-static json_object *json_fingerprints(const struct decoded *d)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t off = 0; off < d->fp_len; off += CNID_FP_TEMPLATE_LEN) {
-		size_t n = d->fp_len - off < CNID_FP_TEMPLATE_LEN ? d->fp_len - off
-								  : CNID_FP_TEMPLATE_LEN;
-		json_object *e = json_object_new_object();
-		struct cnid_fp_header h;
-
-		if (cnid_fp_header_decode(d->fp + off, n, &h) < 0) {
-			add_str(e, "error", "bad_header");
-		} else {
-			add_str(e, "finger", cnid_fp_finger_name(h.finger));
-			add_int(e, "finger_code", h.finger);
-			add_str(e, "enrolment", cnid_fp_enrolment_name(h.enrolment));
-			add_int(e, "enrolment_code", h.enrolment);
-			add_int(e, "quality", h.quality);
-			add_int(e, "algorithm_version", h.algorithm_version);
-			add_int(e, "device_code", h.device_code);
-			add_int(e, "developer_code", h.developer_code);
-		}
-		json_object_array_add(a, e);
-	}
-	return a;
+	json_object_put(*o);
 }
 
 static int print_json(const struct decoded *d)
 {
-	__attribute__((cleanup(json_putp))) json_object *o = json_object_new_object();
-	const struct cnid_card *card = &d->card;
-	char raw[2 * CNID_TEXT_LEN + 1];
+	__attribute__((cleanup(json_putp))) json_object *o =
+		cli_card_json(&d->card, &d->v, d->photo, d->photo_len, d->fp, d->fp_len);
 
 	if (!o)
 		return -ENOMEM;
-	add_str(o, "type", cnid_card_type_name(card->type));
-	for (enum cnid_field f = 0; f < _CNID_F_MAX; f++)
-		if (card->present[f])
-			json_field(o, card, f);
-	if (d->v.previous_number[0])
-		add_str(o, "previous_number", d->v.previous_number);
-	if (card->type == CNID_CARD_UNKNOWN) {
-		cli_hex(card->raw, sizeof(card->raw), raw);
-		add_str(o, "raw", raw);
-	}
-	if (d->photo_len)
-		json_object_object_add(o, "photo", json_photo(d));
-	if (d->fp_len)
-		json_object_object_add(o, "fingerprints", json_fingerprints(d));
-	json_object_object_add(o, "valid", json_object_new_boolean(d->v.valid));
-	json_object_object_add(o, "expired", json_object_new_boolean(d->v.expired));
-	json_object_object_add(o, "errors", json_issues(d->v.errors, d->v.n_errors));
-	json_object_object_add(o, "warnings", json_issues(d->v.warnings, d->v.n_warnings));
-
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	return 0;
@@ -437,8 +296,8 @@ static void human_field(const struct cnid_card *card, enum cnid_field f)
 			printf("%s %s %s (%03u)\n", s, c->name_en, c->name_zh, c->numeric);
 		else
 			printf("%s (not an ISO 3166 code)\n", s);
-	} else if (is_date_field(f)) {
-		printf("%s\n", format_date(s, CNID_LONG_TERM " long-term", date));
+	} else if (cli_is_date_field(f)) {
+		printf("%s\n", cli_format_date(s, CNID_LONG_TERM " long-term", date));
 	} else {
 		printf("%s\n", s);
 	}
@@ -534,13 +393,48 @@ static void print_human(const struct decoded *d)
 
 /* ---- the subcommand -------------------------------------------------- */
 
+int cli_decode_buffer(const char *cmd, const char *name, const uint8_t *buf, size_t len,
+		      bool json, bool require_current, const struct cnid_date *today)
+{
+	static struct decoded d;
+	char msg[160];
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	msg[0] = '\0';
+	r = decode_input(buf, len, &d, msg, sizeof(msg));
+	if (r < 0) {
+		cli_error(cmd, "%s: %s", name, msg[0] ? msg : strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	r = cnid_card_validate(&d.card, today, &d.v);
+	if (r < 0) {
+		cli_error(cmd, "%s: validation failed: %s", name, strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+	if (json) {
+		r = print_json(&d);
+		if (r < 0) {
+			cli_error(cmd, "cannot build JSON: %s", strerror(-r));
+			return CLI_EXIT_FAILURE;
+		}
+	} else {
+		print_human(&d);
+	}
+	if (fflush(stdout) != 0) {
+		cli_error(cmd, "cannot write output: %m");
+		return CLI_EXIT_FAILURE;
+	}
+	if (!d.v.valid || d.card.type == CNID_CARD_UNKNOWN)
+		return CLI_EXIT_INVALID;
+	return require_current && d.v.expired ? CLI_EXIT_INVALID : CLI_EXIT_OK;
+}
+
 int cmd_decode(int argc, char **argv)
 {
 	struct decode_opts o = {};
 	static uint8_t buf[CNID_FRAME_MAX];
-	static struct decoded d;
 	const char *name;
-	char msg[160];
 	size_t len = 0;
 	int r;
 
@@ -559,31 +453,5 @@ int cmd_decode(int argc, char **argv)
 		cli_error("decode", "%s: %s", name, strerror(-r));
 		return CLI_EXIT_FAILURE;
 	}
-	msg[0] = '\0';
-	r = decode_input(buf, len, &d, msg, sizeof(msg));
-	if (r < 0) {
-		cli_error("decode", "%s: %s", name, msg[0] ? msg : strerror(-r));
-		return CLI_EXIT_FAILURE;
-	}
-	r = cnid_card_validate(&d.card, &o.today, &d.v);
-	if (r < 0) {
-		cli_error("decode", "%s: validation failed: %s", name, strerror(-r));
-		return CLI_EXIT_FAILURE;
-	}
-	if (o.json) {
-		r = print_json(&d);
-		if (r < 0) {
-			cli_error("decode", "cannot build JSON: %s", strerror(-r));
-			return CLI_EXIT_FAILURE;
-		}
-	} else {
-		print_human(&d);
-	}
-	if (fflush(stdout) != 0) {
-		cli_error("decode", "cannot write output: %m");
-		return CLI_EXIT_FAILURE;
-	}
-	if (!d.v.valid || d.card.type == CNID_CARD_UNKNOWN)
-		return CLI_EXIT_INVALID;
-	return o.require_current && d.v.expired ? CLI_EXIT_INVALID : CLI_EXIT_OK;
+	return cli_decode_buffer("decode", name, buf, len, o.json, o.require_current, &o.today);
 }

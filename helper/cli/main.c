@@ -10,6 +10,10 @@
 static const struct cli_command commands[] = {
 	{ "decode", cmd_decode, "print a card from a text block or a read reply frame" },
 	{ "encode", cmd_encode, "build a read reply frame (or text block) from a card description" },
+	{ "read", cmd_read, "read the card on a reader once, directly (without cnidd)" },
+	{ "sam-id", cmd_sam_id, "print the SAM ID of a reader" },
+	{ "list", cmd_list, "list the readers and their state (cnid.ko)" },
+	{ "watch", cmd_watch, "print reader and card events as they happen (cnid.ko)" },
 };
 
 static void usage(FILE *f)

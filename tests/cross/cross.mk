@@ -13,7 +13,7 @@
 # makes tools/install-deps.sh run `dpkg --add-architecture arm64` first.
 
 DEPS_CHECK += gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file arch:arm64 \
-	libcmocka-dev:arm64 libjson-c-dev:arm64 nettle-dev:arm64
+	libcmocka-dev:arm64 libjson-c-dev:arm64 nettle-dev:arm64 libnl-genl-3-dev:arm64 libnl-3-dev:arm64
 
 CC_ARM64 ?= aarch64-linux-gnu-gcc
 AR_ARM64 ?= aarch64-linux-gnu-ar
@@ -36,7 +36,7 @@ $(ARM64)/obj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC_ARM64) $(CFLAGS_ARM64) $(LIB_CFLAGS) -c -o $@ $<
 $(ARM64)/obj/helper/cli/%.o: helper/cli/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC_ARM64) $(CFLAGS_ARM64) -c -o $@ $<
+	$(CC_ARM64) $(CFLAGS_ARM64) $(CLI_CFLAGS) -c -o $@ $<
 
 $(LIBCNID_ARM64): $(LIB_OBJS_ARM64)
 	$(AR_ARM64) rcs $@ $^

@@ -167,13 +167,18 @@ void sam_remove_card(struct emu *e)
 	e->selected = false;
 }
 
-/* A stable 8-byte "serial" derived from the card's text block (FNV-1a). */
+/* A stable 8-byte "serial" derived from the card's text block (FNV-1a):
+ * the block the description encodes to (a description's card.raw is blank,
+ * which gave every card the same serial). */
 static void card_serial(const struct cnid_card_desc *d, uint8_t out[8])
 {
 	uint64_t h = 0xcbf29ce484222325ull;
+	uint8_t block[CNID_TEXT_LEN];
 
-	for (size_t i = 0; i < sizeof(d->card.raw); i++) {
-		h ^= d->card.raw[i];
+	if (cnid_card_encode(&d->card, block) < 0)
+		memcpy(block, d->card.raw, sizeof(block));
+	for (size_t i = 0; i < sizeof(block); i++) {
+		h ^= block[i];
 		h *= 0x100000001b3ull;
 	}
 	for (int i = 0; i < 8; i++)

@@ -1,0 +1,247 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cnid-vm: timeout=180
+#
+# cnidd in the guest, serving a virtual USB reader through cnid.ko (the
+# static build: readers from its configuration, `reader = /dev/cnidN`):
+# - it serves the reader (CNID_IOC_SERVE) and announces the SAM state;
+# - each card type of the wallet: the public event reaches an unprivileged
+#   netlink listener without details; a member of group cnid gets the card
+#   type and validity from CNID_IOC_STATE; the record file has the card and
+#   mode 0640, group cnid; removing the card: card_removed, file gone;
+# - a forged announcement is refused (a second server: EBUSY; announcing on
+#   the node itself: ENOTTY);
+# - the card pulled during its read: read_failed, no record;
+# - the reader unplugged in the middle of a read reply: no record, cnidd
+#   lives on and serves it again once it is back, and reads the card;
+# - no name or number in cnidd's log, the netlink capture, the uevents or
+#   dmesg (scan-log: every encoding and form).
+. /lib/cnid-vm.sh
+
+cnid_emu_env
+T=$CNID_VM_TMP
+G=$(sed -n 's/^cnid:x:\([0-9]*\):.*/\1/p' /etc/group)
+member() { cnid-nl --as "1000:$G" "$@"; }
+nobody() { cnid-nl --as 1000 "$@"; }
+W=$CNID_TEST_DIR
+CTL=$CNID_EMU_RUN/sam0/ctl
+emu() { cnid-emu ctl "$CTL" "$@" >/dev/null; }
+LOG=$T/cnidd.log
+# wait for a daemon log line (grep -E) that came after line $MARK
+MARK=0
+mark() { MARK=$(wc -l <"$LOG"); }
+seen() { tail -n "+$((MARK + 1))" "$LOG" | grep -Eq "$1"; }
+wait_log() { cnid_wait_for "${2:-10}" seen "$1"; }
+# requests CMDPARACHK: how many such requests the reader has had (its log)
+requests() { grep -c "rx 10 aaaaaa96690003$1\$" "$CNID_EMU_RUN/sam0/log"; }
+more_requests() { [ "$(requests "$1")" -gt "$2" ]; }
+no_record() { ! seen card_read && [ ! -e "/run/cnid/$name.json" ]; }
+state_has() { # WHO PATTERN: the reader's CNID_IOC_STATE as WHO, grep PATTERN
+	"$1" state "/dev/$name" >"$T/state" 2>&1
+	grep -q "$2" "$T/state" || { sed 's/^/  /' "$T/state"; return 1; }
+}
+record_ok() { # TYPE
+	_f=/run/cnid/$name.json
+	[ "$(stat -c '%a %g' "$_f")" = "640 $G" ] && grep -q "\"type\": \"$1\"" "$_f" &&
+		grep -q "\"reader\": \"$name\"" "$_f" && grep -q '"valid": true' "$_f"
+}
+
+cnid_check daemon.load cnid_load || cnid_finish
+sh "$GADGET" setup -n sam0 -u 0 -m single -c "$CARD" -- --cards-dir "$W" >"$T/setup" 2>&1 ||
+	{ cnid_fail daemon.setup "$(tail -n 2 "$T/setup")"; cnid_finish; }
+emu remove
+cnid_wait_for 10 sh -c 'ls /sys/class/usbmisc | grep -q "^cnid"'
+name=$(ls /sys/class/usbmisc | grep '^cnid' | head -n 1)
+minor=${name#cnid}
+udevadm settle -t 10 2>/dev/null
+
+nobody listen 100000 170 >"$T/mc" 2>&1 &
+lpid=$!
+cnid_wait_for 5 grep -q listening "$T/mc"
+udevadm monitor --kernel --udev --property >"$T/uev" 2>&1 &
+upid=$!
+
+mkdir -p /run/cnid
+cat >"$T/cnidd.conf" <<EOF
+poll_interval_ms = 100
+timeout_ms = 3000
+read_timeout_ms = 3000
+reopen_ms = 200
+reader = /dev/$name
+record_dir = /run/cnid
+record_group = $G
+EOF
+# cnid watch as a user in no group and as a member of group cnid
+su -s /bin/sh nobody -c 'exec cnid watch --json' >"$T/watch.nobody" 2>&1 &
+wn=$!
+su -s /bin/sh cnidtest -c 'exec cnid watch --json' >"$T/watch.member" 2>&1 &
+wm=$!
+sleep 1
+cnidd --no-udev --log-time -c "$T/cnidd.conf" >"$LOG" 2>&1 &
+dpid=$!
+cnid_check daemon.serves wait_log "$name: serving the reader for cnid.ko"
+cnid_check daemon.sam-ok wait_log "event $name sam_state state=ok"
+cnid_check daemon.state-sam-ok state_has member ' sam_state=1 .*sam_id=05.01-' 
+
+# --- every card type of the wallet ---
+for card in resident-fp2 permit-fp1 foreign-2017 foreign-2023 resident-long-term no-photo; do
+	case $card in
+	resident*|no-photo) type=resident t=1 ;;
+	permit*) type=hkmotw_permit t=2 ;;
+	foreign-2017) type=foreign_permanent_2017 t=3 ;;
+	foreign-2023) type=foreign_permanent_2023 t=4 ;;
+	esac
+	mark
+	emu present "$card.card"
+	cnid_check "daemon.$card.card-read" wait_log "event $name card_read type=$type valid=1 expired=0"
+	cnid_check "daemon.$card.details" state_has member \
+		"^state reader=$minor seq=[0-9]* event=2 card_state=3 card_type=$t valid=1 expired=0 "
+	cnid_check "daemon.$card.no-details-for-others" state_has nobody 'Permission denied'
+	cnid_check "daemon.$card.record" record_ok "$type"
+	mark
+	emu remove
+	cnid_check "daemon.$card.removed" wait_log "event $name card_removed"
+	cnid_check "daemon.$card.record-gone" test ! -e "/run/cnid/$name.json"
+done
+cnid_check daemon.public-events sh -c \
+	"grep -q '^card_event reader=$minor devname=$name event=2 seq=' '$T/mc' && grep -q '^card_event reader=$minor devname=$name event=4 seq=' '$T/mc'"
+
+kill "$wn" "$wm" 2>/dev/null
+for w in nobody member; do sed 's/^/  '$w': /' "$T/watch.$w" | head -n 12; done
+watch_ok() { # nobody: the public events, never a detail; member: the details
+	grep -q '"event":"card_read".*"details":false' "$T/watch.nobody" &&
+	! grep -q 'card_type\|"details":true' "$T/watch.nobody" &&
+	grep -q '"event":"card_present"' "$T/watch.nobody" &&
+	grep -q '"event":"card_removed"' "$T/watch.nobody" &&
+	for t in resident hkmotw_permit foreign_permanent_2017 foreign_permanent_2023; do
+		grep -q "\"event\":\"card_read\".*\"details\":true,\"card_type\":\"$t\",\"valid\":true,\"expired\":false" \
+			"$T/watch.member" || return 1
+	done
+}
+cnid_check daemon.cnid-watch watch_ok
+su -s /bin/sh nobody -c "exec cnid list --json" >"$T/list" 2>&1
+sed 's/^/  /' "$T/list"
+cnid_check daemon.cnid-list grep -q "\"reader\":$minor,\"devname\":\"$name\",.*\"served\":true,\"card_state\":\"absent\",\"sam_state\":\"ok\",\"sam_id\":\"05.01-" "$T/list"
+emu present foreign-2017.card
+cnid_wait_for 10 test -e "/run/cnid/$name.json"
+su -s /bin/sh cnidtest -c "exec cnid read $name --json" >"$T/read" 2>&1
+cnid_check daemon.cnid-read-beside grep -q '"type": "foreign_permanent_2017"' "$T/read"
+su -s /bin/sh nobody -c "exec cnid read $name" >"$T/read.nobody" 2>&1
+cnid_check daemon.cnid-read-refused grep -qx "cnid read: permission denied on /dev/$name: add yourself to group cnid, or use the active seat" "$T/read.nobody"
+mark
+emu remove
+cnid_wait_for 10 seen "event $name card_removed"
+
+# --- a reader that misses cnidd's deadline, then answers again ---
+# (cnidd abandons the request: it reopens its file of the reader, so the
+# module quarantines the reader until the late reply has gone by)
+emu delay all 3500
+cnid_wait_for 15 seen "event $name sam_state state=fault"
+emu delay all 0
+mark
+emu present resident-long-term.card
+cnid_check daemon.deadline.recovers wait_log "event $name card_read type=resident" 20
+mark
+emu remove
+cnid_check daemon.deadline.removed wait_log "event $name card_removed"
+
+# --- forged announcements ---
+cnid_check daemon.second-server-refused sh -c \
+	"cnid-nl announce /dev/$name card_read type=1 valid=1 | grep -q 'Device or resource busy'"
+cnid_check daemon.announce-on-node-refused sh -c \
+	"cnid-nl announce - card_removed /dev/$name | grep -q 'Inappropriate ioctl for device'"
+
+# --- the card pulled during its read ---
+emu delay read 800
+mark
+n=$(requests 300132)
+emu present resident-fp2.card
+cnid_wait_for 10 more_requests 300132 "$n"
+emu remove
+cnid_check daemon.pulled.read-failed wait_log "event $name read_failed reason=card"
+cnid_check daemon.pulled.removed wait_log "event $name card_removed"
+cnid_check daemon.pulled.no-record no_record
+emu delay read 0
+
+# --- unplugged in the middle of the read reply ---
+emu delay select 300
+mark
+n=$(requests 200221)
+emu present foreign-2023.card
+cnid_wait_for 10 more_requests 200221 "$n"
+emu fault unplug-mid 600
+cnid_check daemon.unplug.detached wait_log "$name: detached"
+cnid_check daemon.unplug.no-record no_record
+emu delay select 0
+sleep 1
+emu replug
+cnid_check daemon.unplug.survives kill -0 "$dpid"
+cnid_check daemon.replug.serves-again wait_log "$name: serving the reader for cnid.ko" 20
+cnid_check daemon.replug.reads wait_log "event $name card_read type=foreign_permanent_2023" 20
+
+# --- a second reader (split pipe mode) added by SIGHUP, then stalled ---
+if [ "${CNID_VM_UDCS:-1}" -ge 2 ]; then
+	sh "$GADGET" setup -n sam1 -u 1 -m split -c "$CARD" -- --cards-dir "$W" >"$T/setup1" 2>&1 ||
+		cnid_fail daemon.second.setup "$(tail -n 2 "$T/setup1")"
+	cnid_wait_for 10 sh -c "[ \$(ls /sys/class/usbmisc | grep -c '^cnid') -ge 2 ]"
+	name1=$(ls /sys/class/usbmisc | grep '^cnid' | grep -vx "$name" | head -n 1)
+	emu1() { cnid-emu ctl "$CNID_EMU_RUN/sam1/ctl" "$@" >/dev/null; }
+	echo "reader = /dev/$name1" >>"$T/cnidd.conf"
+	mark
+	kill -HUP "$dpid"
+	cnid_check daemon.second.reload wait_log "configuration reloaded"
+	cnid_check daemon.second.serves wait_log "$name1: serving the reader for cnid.ko"
+	cnid_check daemon.second.split-mode-read wait_log "event $name1 card_read type=resident"
+	# stalled: every reply 10 s late, past cnidd's 3 s deadline
+	emu1 delay all 10000
+	emu1 remove
+	emu1 present foreign-2017.card
+	sleep 1
+	worst=0
+	for card in permit-fp1 foreign-2023 resident-long-term; do
+		mark
+		t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
+		emu present "$card.card"
+		wait_log "^[0-9]+ event $name card_read " 10 || { worst=999999; break; }
+		t1=$(tail -n "+$((MARK + 1))" "$LOG" | grep -E "^[0-9]+ event $name card_read " | head -n 1 | cut -d' ' -f1)
+		ms=$((t1 / 1000 - t0 * 10))
+		[ "$ms" -gt "$worst" ] && worst=$ms
+		mark
+		emu remove
+		wait_log "event $name card_removed" 10
+	done
+	echo "  with $name1 stalled, $name read each card within $worst ms of its arrival"
+	# waiting on the stalled reader costs its 3 s deadline (each time); the
+	# debug kernel under TCG needs ~1.4 s, a release kernel 0.2-0.4 s
+	cnid_check daemon.second.stalled-delays-nobody test "$worst" -lt 2900
+	cnid_check daemon.second.stalled-no-event sh -c "! grep -q 'event $name1 card_read type=foreign' '$LOG'"
+	sh "$GADGET" teardown -n sam1 >/dev/null 2>&1
+	cnid_check daemon.second.gone wait_log "$name1: detached"
+else
+	cnid_skip daemon.second "one UDC only"
+fi
+
+# --- unplugged while idle, a card on it: detached at once, record gone ---
+mark
+emu present foreign-2023.card
+wait_log "event $name card_read " 10
+mark
+emu unplug
+cnid_check daemon.unplug-idle.detached wait_log "$name: detached"
+cnid_check daemon.unplug-idle.removed wait_log "event $name card_removed"
+cnid_check daemon.unplug-idle.record-gone test ! -e "/run/cnid/$name.json"
+
+cnid_failed && { echo "cnidd's log:"; sed 's/^/  /' "$LOG" | tail -n 60; }
+
+# --- exit and privacy ---
+kill -TERM "$dpid"
+cnid_check daemon.sigterm-exit-0 wait "$dpid"
+cnid_check daemon.records-removed-at-exit sh -c "[ -z \"\$(ls /run/cnid)\" ]"
+sleep 1
+kill "$lpid" "$upid" 2>/dev/null
+dmesg >"$T/dmesg"
+for f in "$LOG" "$T/mc" "$T/uev" "$T/dmesg" "$T/watch.nobody" "$T/list"; do
+	cnid_check "daemon.privacy.$(basename "$f")" scan-log "$f" "$W"/*.card
+done
+sh "$GADGET" teardown -n sam0 >/dev/null 2>&1
+cnid_finish
