@@ -20,7 +20,9 @@ CFLAGS_OPT := -O0 -g
 else
 CFLAGS_OPT := -O2 -g
 endif
-CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS_OPT) $(CFLAGS)
+# CPPFLAGS, CFLAGS and (on the installed programs) LDFLAGS come last, as
+# dpkg-buildflags sets them for the Debian packages (debian/rules).
+CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS_OPT) $(CPPFLAGS) $(CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -50,6 +52,8 @@ include tests/emu/emu.mk
 include tests/vm/vm.mk
 include kmod/kmod.mk
 include tests/deep/deep.mk
+include man/man.mk
+include debian/pkg.mk
 
 all: $(ALL_TARGETS)
 

@@ -157,3 +157,44 @@ $(KMOD_LATENCY): bench/kmod-latency.c tests/emu/emu-client.h kmod/uapi/cnid.h $(
 	$(CC) $(CFLAGS_ALL) -Itests/emu -Ikmod -static -o $@ bench/kmod-latency.c $(LIBCNID)
 
 VM_GUEST_BINS += $(KMOD_LATENCY)
+
+# ---- install: the module through DKMS ----
+# make install copies the module's source to DKMS_SRCDIR (/usr/src/cnid-V,
+# V = dkms.conf's PACKAGE_VERSION).  Without DESTDIR, as root, and with
+# dkms installed it then registers it and builds and installs it for the
+# running kernel (dkms add + install; DKMS builds it for later kernels by
+# itself, and signs it with its MOK key under Secure Boot); DKMS=0 skips
+# that (the Debian package's postinst does it instead).  make uninstall
+# undoes both.
+DKMS ?= 1
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRCDIR ?= /usr/src/cnid-$(DKMS_VERSION)
+DKMS_KVER ?= $(shell uname -r)
+.PHONY: install-dkms uninstall-dkms
+install: install-dkms
+uninstall: uninstall-dkms
+install-dkms:
+	install -d '$(DESTDIR)$(DKMS_SRCDIR)/kmod/uapi'
+	install -m 0644 dkms.conf Kbuild '$(DESTDIR)$(DKMS_SRCDIR)/'
+	install -m 0644 kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) '$(DESTDIR)$(DKMS_SRCDIR)/kmod/'
+	install -m 0644 kmod/uapi/cnid.h '$(DESTDIR)$(DKMS_SRCDIR)/kmod/uapi/cnid.h'
+	@if [ -z '$(DESTDIR)' ] && [ '$(DKMS)' != 0 ] && command -v dkms >/dev/null; then \
+		set -x; dkms remove cnid/$(DKMS_VERSION) --all >/dev/null 2>&1 || true; \
+		dkms add cnid/$(DKMS_VERSION) || exit 1; \
+		if [ -d /lib/modules/$(DKMS_KVER)/build ]; then \
+			dkms install cnid/$(DKMS_VERSION) -k $(DKMS_KVER) || exit 1; \
+		else set +x; echo "install-dkms: no headers for $(DKMS_KVER):" \
+			"apt install linux-headers-$(DKMS_KVER), then dkms autoinstall"; fi; \
+	elif [ -z '$(DESTDIR)' ] && [ '$(DKMS)' != 0 ]; then \
+		echo "install-dkms: dkms is not installed: apt install dkms, then" \
+			"dkms add cnid/$(DKMS_VERSION) && dkms autoinstall"; \
+	fi
+uninstall-dkms:
+	@if [ -z '$(DESTDIR)' ] && [ '$(DKMS)' != 0 ] && command -v dkms >/dev/null; then \
+		echo "dkms remove cnid/$(DKMS_VERSION) --all"; \
+		dkms remove cnid/$(DKMS_VERSION) --all >/dev/null 2>&1 || true; \
+	fi
+	for f in dkms.conf Kbuild kmod/uapi/cnid.h kmod/Kbuild $(wildcard kmod/*.c kmod/*.h); do \
+		rm -f '$(DESTDIR)$(DKMS_SRCDIR)'/$$f; done
+	-rmdir '$(DESTDIR)$(DKMS_SRCDIR)/kmod/uapi' '$(DESTDIR)$(DKMS_SRCDIR)/kmod' \
+		'$(DESTDIR)$(DKMS_SRCDIR)' 2>/dev/null

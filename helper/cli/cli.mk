@@ -26,7 +26,7 @@ $(BUILD)/san/obj/helper/cli/%.o: helper/cli/%.c $(LIB_HDRS)
 	$(CC) $(CFLAGS_ALL) $(CLI_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
 
 $(CNID_CLI): $(CLI_OBJS) $(LIBCNID)
-	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBCNID) $(CLI_LIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBCNID) $(CLI_LIBS)
 
 # ASan+UBSan build: check-cli runs the CLI tests against it too.
 $(CNID_CLI_SAN): $(CLI_OBJS_SAN) $(LIBCNID_SAN)

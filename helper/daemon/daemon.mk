@@ -27,7 +27,7 @@ $(BUILD)/san/obj/helper/daemon/%.o: helper/daemon/%.c $(LIB_HDRS)
 	$(CC) $(CFLAGS_ALL) $(DAEMON_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
 
 $(CNIDD): $(DAEMON_OBJS) $(LIBCNID)
-	$(CC) $(CFLAGS_ALL) -o $@ $(DAEMON_OBJS) $(LIBCNID) $(DAEMON_LIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LIBCNID) $(DAEMON_LIBS)
 $(CNIDD_SAN): $(DAEMON_OBJS_SAN) $(LIBCNID_SAN)
 	$(CC) $(CFLAGS_ALL) -O1 $(SAN_FLAGS) -o $@ $(DAEMON_OBJS_SAN) $(LIBCNID_SAN) $(DAEMON_LIBS)
 

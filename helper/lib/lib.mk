@@ -108,7 +108,7 @@ LIBCNID_SYM := helper/lib/libcnid.sym
 LIBCNID_PC := $(BUILD)/libcnid.pc
 
 $(LIBCNID_SO): $(LIB_OBJS) $(LIBCNID_SYM)
-	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,$(LIBCNID_SO_NAME) \
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -shared -Wl,-soname,$(LIBCNID_SO_NAME) \
 		-Wl,--version-script=$(LIBCNID_SYM) -Wl,--no-undefined -Wl,-z,relro,-z,now \
 		-o $@ $(LIB_OBJS)
 	ln -sf $(LIBCNID_SO_NAME) $(BUILD)/libcnid.so
