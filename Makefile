@@ -57,6 +57,30 @@ include debian/pkg.mk
 
 all: $(ALL_TARGETS)
 
+# After a real `make install` (no DESTDIR): the cnid group and the cnidd user
+# (systemd-sysusers), and ld.so, systemd and udev told about the new files;
+# after `make uninstall` the same, less the group and user (kept, as Debian
+# keeps a removed package's system users).  The DKMS part is kmod.mk's.
+INSTALL_PARTS := install-lib install-cli install-daemon install-python install-man install-dkms
+UNINSTALL_PARTS := $(subst install-,uninstall-,$(INSTALL_PARTS))
+.PHONY: install-activate uninstall-activate
+install: install-activate
+uninstall: uninstall-activate
+define activate
+	@if [ -z '$(DESTDIR)' ]; then \
+		$(1) \
+		if command -v ldconfig >/dev/null; then echo ldconfig; ldconfig; fi; \
+		if [ -d /run/systemd/system ]; then echo systemctl daemon-reload; systemctl daemon-reload; fi; \
+		if udevadm control --ping >/dev/null 2>&1; then \
+			echo udevadm control --reload; udevadm control --reload; fi; \
+	fi
+endef
+install-activate: $(INSTALL_PARTS)
+	$(call activate,if command -v systemd-sysusers >/dev/null; then \
+		echo systemd-sysusers '$(SYSUSERSDIR)/cnid.conf'; systemd-sysusers '$(SYSUSERSDIR)/cnid.conf'; fi;)
+uninstall-activate: $(UNINSTALL_PARTS)
+	$(call activate,)
+
 deps:
 	@tools/install-deps.sh $(call deps_words,$(DEPS_BUILD) $(DEPS_CHECK))
 
