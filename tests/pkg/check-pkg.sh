@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-pkg: what `make install` and the Debian packages put where.
-#   1. `make install DESTDIR=...` (PREFIX /usr/local, no dkms run) installs
+#   1. `make install DESTDIR=...` (PREFIX=/usr/local; no dkms run) installs
 #      exactly tests/pkg/install-files.txt (type, mode, path);
 #   2. dpkg-buildpackage -us -uc -b, in a copy of the tree's files, builds
 #      cnid-dkms, cnid, libcnid0 and libcnid-dev holding exactly
@@ -37,7 +37,7 @@ compare() {
 }
 
 # 1. make install
-"$make" --no-print-directory -s install DESTDIR="$stage/destdir" >"$stage/install.log" 2>&1 ||
+"$make" --no-print-directory -s install PREFIX=/usr/local DESTDIR="$stage/destdir" >"$stage/install.log" 2>&1 ||
 	{ cat "$stage/install.log" >&2; fail "make install"; }
 listing "$stage/destdir" > "$stage/install-files.txt"
 compare install tests/pkg/install-files.txt "$stage/install-files.txt" ||
@@ -50,7 +50,9 @@ mkdir -p "$src"
 git ls-files -z --cached --others --exclude-standard |
 	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	tar --null -T - -cf - | tar -xf - -C "$src"
-(cd "$src" && DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) \
+# (not the calling make's flags and variables: debian/rules sets its own)
+(cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL DEB_BUILD_OPTIONS="parallel=$(nproc)" \
+	dpkg-buildpackage -us -uc -b) \
 	>"$stage/build.log" 2>&1 || { tail -40 "$stage/build.log" >&2; fail "dpkg-buildpackage (log: $stage/build.log)"; }
 : > "$stage/deb-files.txt"
 for p in cnid-dkms cnid libcnid0 libcnid-dev; do
