@@ -78,7 +78,9 @@ endef
 install-activate: $(INSTALL_PARTS)
 	$(call activate,if command -v systemd-sysusers >/dev/null; then \
 		echo systemd-sysusers '$(SYSUSERSDIR)/cnid.conf'; systemd-sysusers '$(SYSUSERSDIR)/cnid.conf'; fi;)
+# cnid's own directories go once empty (a changed cnidd.conf stays, and so its directory)
 uninstall-activate: $(UNINSTALL_PARTS)
+	-@rmdir '$(DESTDIR)$(INCLUDEDIR)/cnid' '$(DESTDIR)$(SYSCONFDIR)/cnid' 2>/dev/null
 	$(call activate,)
 
 deps:

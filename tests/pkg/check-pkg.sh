@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # make check-pkg: what `make install` and the Debian packages put where.
 #   1. `make install DESTDIR=...` (PREFIX=/usr/local; no dkms run) installs
-#      exactly tests/pkg/install-files.txt (type, mode, path);
+#      exactly tests/pkg/install-files.txt (type, mode, path), and
+#      `make uninstall` removes every file and cnid's own directories;
 #   2. dpkg-buildpackage -us -uc -b, in a copy of the tree's files, builds
 #      cnid-dkms, cnid, libcnid0 and libcnid-dev holding exactly
 #      tests/pkg/deb-files.txt;
@@ -42,7 +43,12 @@ compare() {
 listing "$stage/destdir" > "$stage/install-files.txt"
 compare install tests/pkg/install-files.txt "$stage/install-files.txt" ||
 	fail "make install: update tests/pkg/install-files.txt if the change is meant"
-echo "check-pkg: make install DESTDIR: $(wc -l < "$stage/install-files.txt") files as listed"
+# make uninstall: no file left, nor a directory of cnid's own
+"$make" --no-print-directory -s uninstall PREFIX=/usr/local DESTDIR="$stage/destdir" >>"$stage/install.log" 2>&1 ||
+	{ cat "$stage/install.log" >&2; fail "make uninstall"; }
+left=$(cd "$stage/destdir" && find . \( -type f -o -type l -o -path '*cnid*' \) -printf '%P\n')
+[ -z "$left" ] || fail "make uninstall left: $left"
+echo "check-pkg: make install DESTDIR: $(wc -l < "$stage/install-files.txt") files as listed; make uninstall: none left"
 
 # 2. the packages, from a copy of the tree's files (tracked and new, not ignored)
 src=$stage/src/cnid
