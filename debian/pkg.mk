@@ -3,7 +3,8 @@
 # the installed file set.
 #
 #   make check-pkg  tests/pkg/check-pkg.sh: make install DESTDIR against
-#                   tests/pkg/install-files.txt, the packages' contents
+#                   tests/pkg/install-files.txt (make uninstall: nothing
+#                   left), the packages' contents
 #                   against tests/pkg/deb-files.txt, lintian with no error
 #                   or warning, and two canaries (a file dropped from the
 #                   expected list, a package without its copyright file)
