@@ -4,10 +4,19 @@
 #   $(CNID_EMU_STATIC)   build/static/cnid-emu, for the QEMU guest (-static)
 #   $(USBFS_CLIENT)      build/static/usbfs-client, the guest's usbfs tester
 #   $(CNID_EMU_SAN)      build/san/cnid-emu, ASan+UBSan (check-emu runs both)
+#   $(CNID_EMU_REDIR)    build/dyn/cnid-emu-redir, for the guest: cnid-emu with the
+#                        usbredir transport (libusbredirparser has no static
+#                        archive: a dynamic binary, its libraries go along)
 #   check-emu            host tests over a pseudo-terminal (no kernel needed)
 
 EMU_SRCS := tests/emu/emu.c tests/emu/sam.c tests/emu/ctl.c tests/emu/pty.c tests/emu/ffs.c
 EMU_HDRS := tests/emu/emu.h $(LIB_HDRS)
+# the usbredir transport (tests/emu/usbredir.c): not in the static guest build
+REDIR_CFLAGS = -DCNID_EMU_USBREDIR $(shell pkg-config --cflags libusbredirparser-0.5 2>/dev/null)
+REDIR_LIBS = $(shell pkg-config --libs libusbredirparser-0.5 2>/dev/null || echo -lusbredirparser)
+CNID_EMU_REDIR := $(BUILD)/dyn/cnid-emu-redir
+# the fixed-endpoint libusb client (dynamic: Debian has no static libudev)
+LIBUSB_READER := $(BUILD)/dyn/libusb-reader
 CNID_EMU := $(BUILD)/cnid-emu
 CNID_EMU_SAN := $(BUILD)/san/cnid-emu
 CNID_EMU_STATIC := $(BUILD)/static/cnid-emu
@@ -15,13 +24,24 @@ USBFS_CLIENT := $(BUILD)/static/usbfs-client
 EMU_TEST := $(BUILD)/tests/emu-test
 EMU_CARDS := $(wildcard tests/emu/cards/*.card)
 
-$(CNID_EMU): $(EMU_SRCS) $(EMU_HDRS) $(LIBCNID)
+$(CNID_EMU): $(EMU_SRCS) tests/emu/usbredir.c $(EMU_HDRS) $(LIBCNID)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/emu -o $@ $(EMU_SRCS) $(LIBCNID)
+	$(CC) $(CFLAGS_ALL) $(REDIR_CFLAGS) -Itests/emu -o $@ $(EMU_SRCS) tests/emu/usbredir.c \
+		$(LIBCNID) $(REDIR_LIBS)
 
-$(CNID_EMU_SAN): $(EMU_SRCS) $(EMU_HDRS) $(LIBCNID_SAN)
+$(CNID_EMU_REDIR): $(CNID_EMU)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O1 $(SAN_FLAGS) -Itests/emu -o $@ $(EMU_SRCS) $(LIBCNID_SAN)
+	cp $< $@
+
+$(LIBUSB_READER): tests/emu/libusb-reader.c tests/emu/emu-client.h $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags libusb-1.0) -Itests/emu -o $@ \
+		tests/emu/libusb-reader.c $(LIBCNID) $(shell pkg-config --libs libusb-1.0)
+
+$(CNID_EMU_SAN): $(EMU_SRCS) tests/emu/usbredir.c $(EMU_HDRS) $(LIBCNID_SAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(REDIR_CFLAGS) -O1 $(SAN_FLAGS) -Itests/emu -o $@ $(EMU_SRCS) \
+		tests/emu/usbredir.c $(LIBCNID_SAN) $(REDIR_LIBS)
 
 $(CNID_EMU_STATIC): $(EMU_SRCS) $(EMU_HDRS) $(LIBCNID)
 	@mkdir -p $(dir $@)
@@ -36,7 +56,7 @@ $(EMU_TEST): tests/emu/emu-test.c tests/emu/emu-client.h tests/emu/secret-scan.h
 	$(CC) $(CFLAGS_ALL) -Itests/emu -o $@ tests/emu/emu-test.c $(LIBCNID) -lcmocka
 
 .PHONY: emu check-emu
-emu: $(CNID_EMU) $(CNID_EMU_STATIC) $(USBFS_CLIENT)
+emu: $(CNID_EMU) $(CNID_EMU_STATIC) $(USBFS_CLIENT) $(CNID_EMU_REDIR) $(LIBUSB_READER)
 
 EMU_TEST_CARDS := tests/emu/cards$(if $(wildcard tests/cards/*.card),:tests/cards)
 
@@ -50,4 +70,7 @@ check-emu: $(CNID_EMU) $(CNID_EMU_SAN) $(EMU_TEST)
 ALL_TARGETS += $(CNID_EMU)
 CHECK_TARGETS += check-emu
 VM_GUEST_BINS += $(CNID_EMU_STATIC) $(USBFS_CLIENT)
+VM_GUEST_DYN_BINS += $(CNID_EMU_REDIR) $(LIBUSB_READER)
+DEPS_BUILD += libusbredirparser-dev pkg-config
+DEPS_CHECK += libusb-1.0-0-dev
 VM_GUEST_FILES += tests/emu/gadget.sh $(EMU_CARDS)

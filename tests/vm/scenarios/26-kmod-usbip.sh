@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cnid-vm: timeout=420
+#
+# The thin-client path: the reader exported with USB/IP (usbip-host, usbipd)
+# and attached back over loopback through vhci-hcd, as a government counter's
+# server sees a reader on a thin client.  cnid.ko binds the vhci device; then
+# the module's basic checks, its unplug checks (the reader leaves: usbip-host
+# drops the connection and vhci-hcd detaches the device; a helper re-attaches
+# it when the reader comes back, as a thin-client agent does) and the latency
+# benchmark, in both pipe modes.  Whatever bus the reader is on (dummy_hcd, or
+# QEMU's uhci/xhci with run.sh --hcd).  The judge that the device was really
+# on vhci must fail on a planted fault: the same check on the exported device.
+. /lib/cnid-vm.sh
+
+cnid_emu_env
+if [ ! -d /sys/bus/usb/drivers/usbip-host ] || ! ls -d /sys/devices/platform/vhci_hcd* >/dev/null 2>&1 ||
+	! command -v usbip >/dev/null; then
+	cnid_skip kmod.usbip "no usbip-host/vhci-hcd modules or no usbip tools in this image"
+	cnid_finish
+fi
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+cnid_check kmod.usbip.load cnid_load || cnid_finish
+usbipd -D >"$CNID_VM_TMP/usbipd.log" 2>&1
+cnid_check kmod.usbip.daemon cnid_wait_for 10 sh -c 'netstat -ltn 2>/dev/null | grep -q ":3240 "'
+
+# the exported reader's bus id (the device with serial NAME not on vhci)
+busid_of() {
+	for d in /sys/bus/usb/devices/*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] || continue
+		on_vhci "$d" && continue
+		basename "$d"
+		return 0
+	done
+	return 1
+}
+# on_vhci DIR: the device hangs on a vhci_hcd root hub
+on_vhci() {
+	_b=$(cat "$1/busnum" 2>/dev/null) || return 1
+	readlink -f "/sys/bus/usb/devices/usb$_b" | grep -q '/vhci_hcd'
+}
+# the node cnid.ko made for serial NAME, and its device directory
+node_dev() {
+	for n in /sys/class/usbmisc/cnid*; do
+		[ -e "$n" ] || continue
+		[ "$(cat "$n/device/../serial" 2>/dev/null)" = "$1" ] && { readlink -f "$n/device/.."; return 0; }
+	done
+	return 1
+}
+
+# reattach BUSID: a thin-client agent: attach whenever the reader is exported
+# (bound to usbip-host) and not attached; until $CNID_VM_TMP/stop appears
+reattach() {
+	while [ ! -e "$CNID_VM_TMP/stop" ]; do
+		if [ "$(basename "$(readlink "/sys/bus/usb/devices/$1/driver" 2>/dev/null)")" = usbip-host ] &&
+			[ "$(cat "/sys/bus/usb/devices/$1/usbip_status" 2>/dev/null)" = 1 ]; then
+			usbip attach -r 127.0.0.1 -b "$1" >/dev/null 2>&1
+		fi
+		usleep 200000
+	done
+}
+
+for mode in split single; do
+	name=ip$mode
+	rm -f "$CNID_VM_TMP/stop"
+	if ! sh "$GADGET" setup -n "$name" -u 0 -m "$mode" -c "$CARD" >"$CNID_VM_TMP/setup" 2>&1; then
+		cnid_fail "kmod.usbip.$mode.setup" "$(tail -n 2 "$CNID_VM_TMP/setup" | tr '\n' ' ')"
+		continue
+	fi
+	b=$(busid_of "$name")
+	cnid_check "kmod.usbip.$mode.bind" usbip bind -b "$b"
+	cnid_check "kmod.usbip.$mode.attach" usbip attach -r 127.0.0.1 -b "$b"
+	cnid_wait_for 15 node_dev "$name" >/dev/null
+	d=$(node_dev "$name")
+	if [ -n "$d" ] && on_vhci "$d"; then cnid_pass "kmod.usbip.$mode.on-vhci"; else
+		cnid_fail "kmod.usbip.$mode.on-vhci" "cnid node for $name on '${d:-no device}'"; fi
+	# planted: the same judge on the exported device must say "not on vhci"
+	if on_vhci "/sys/bus/usb/devices/$b"; then
+		cnid_fail "kmod.usbip.$mode.judge-catches-local" "the exported device passed as on vhci"
+	else
+		cnid_pass "kmod.usbip.$mode.judge-catches-local"
+	fi
+	kmod-test --serial "$name" --mode "$mode" --ctl "$CNID_EMU_RUN/$name/ctl" --card "$CARD" \
+		--name "kmod.usbip.$mode" basic read || _cnid_failed=1
+	reattach "$b" &
+	agent=$!
+	kmod-test --serial "$name" --mode "$mode" --ctl "$CNID_EMU_RUN/$name/ctl" --card "$CARD" \
+		--name "kmod.usbip.$mode" --cycles 2 --wait 20000 unplug || _cnid_failed=1
+	if kmod-latency --serial "$name" --ctl "$CNID_EMU_RUN/$name/ctl" --iterations 25 --rounds 8 \
+		>"$CNID_VM_TMP/lat" 2>&1; then
+		sed "s/^/usbip $mode /" "$CNID_VM_TMP/lat"
+		figures=$(sed -n 's/^RESULT \(n=[0-9]* .*ratio=[0-9.]*\) failed=0$/\1/p' "$CNID_VM_TMP/lat")
+		if [ -n "$figures" ]; then echo "TEST kmod.usbip.$mode.latency PASS  # $figures"; else
+			cnid_fail "kmod.usbip.$mode.latency" "no RESULT line"; fi
+	else
+		cat "$CNID_VM_TMP/lat"
+		cnid_fail "kmod.usbip.$mode.latency" "a transaction failed"
+	fi
+	touch "$CNID_VM_TMP/stop"
+	wait "$agent" 2>/dev/null
+	for p in $(usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p'); do
+		usbip detach -p "$p" >/dev/null 2>&1
+	done
+	usbip unbind -b "$b" >/dev/null 2>&1
+	sh "$GADGET" teardown -n "$name" >/dev/null 2>&1
+done
+kill "$(pidof usbipd)" 2>/dev/null
+cnid_finish
