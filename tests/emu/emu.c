@@ -418,6 +418,8 @@ static void usage(FILE *f)
 		"       cnid-emu ctl SOCKET CMD...    send one control command\n"
 		"transport (one of):\n"
 		"  --pty                    pseudo-terminal (default); --link PATH symlinks its slave\n"
+		"  --tty PATH               serial on this character device (e.g. a virtio-serial\n"
+		"                           port QEMU joins to its -device usb-serial)\n"
 		"  --ffs DIR                FunctionFS mount point; --mode split|single\n"
 		"      --udc-file PATH --udc NAME   the gadget's UDC file and UDC (for unplug/replug)\n"
 		"      --ready-file PATH    created once descriptors are written\n"
@@ -487,7 +489,7 @@ enum {
 	OPT_PTY = 256, OPT_LINK, OPT_FFS, OPT_MODE, OPT_UDC_FILE, OPT_UDC, OPT_READY, OPT_ZLP,
 	OPT_CARD, OPT_CARDS_DIR, OPT_QUIRK, OPT_FP, OPT_DELAY, OPT_SAM_ID, OPT_CHUNK,
 	OPT_REQ_TIMEOUT, OPT_CTL, OPT_LOG, OPT_LOG_FULL, OPT_HELP, OPT_BAUD, OPT_USBREDIR,
-	OPT_USBREDIR_STATE, OPT_SERIAL, OPT_ENDPOINTS,
+	OPT_USBREDIR_STATE, OPT_SERIAL, OPT_ENDPOINTS, OPT_TTY,
 };
 
 static const struct option options[] = {
@@ -516,6 +518,7 @@ static const struct option options[] = {
 	{ "usbredir-state", required_argument, NULL, OPT_USBREDIR_STATE },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "endpoints", required_argument, NULL, OPT_ENDPOINTS },
+	{ "tty", required_argument, NULL, OPT_TTY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -579,6 +582,10 @@ static int parse_args(struct emu *e, int argc, char **argv, const char **ret_car
 			break;
 		case OPT_USBREDIR_STATE:
 			r = copy_opt(e->usbredir_state, sizeof(e->usbredir_state), optarg);
+			break;
+		case OPT_TTY:
+			e->tkind = TRANSPORT_PTY;
+			r = copy_opt(e->tty_path, sizeof(e->tty_path), optarg);
 			break;
 		case OPT_SERIAL: r = copy_opt(e->usb_serial, sizeof(e->usb_serial), optarg); break;
 		case OPT_ENDPOINTS: {

@@ -125,6 +125,7 @@ struct emu {
 	const struct emu_transport *tp;
 	void *tpriv;
 	char link_path[EMU_PATH_MAX];  /* pty symlink */
+	char tty_path[EMU_PATH_MAX];   /* serial on this character device instead of a pty */
 	char ffs_dir[EMU_PATH_MAX];
 	char udc_file[EMU_PATH_MAX];
 	char udc_name[128];

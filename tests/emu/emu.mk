@@ -51,12 +51,19 @@ $(USBFS_CLIENT): tests/emu/usbfs-client.c tests/emu/emu-client.h $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/emu -static -o $@ tests/emu/usbfs-client.c $(LIBCNID)
 
+# the usb-serial guest test client (13-emu-usb-serial)
+SERIAL_CLIENT := $(BUILD)/static/serial-client
+$(SERIAL_CLIENT): tests/emu/serial-client.c tests/emu/emu-client.h $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/emu -static -o $@ tests/emu/serial-client.c $(LIBCNID)
+
 $(EMU_TEST): tests/emu/emu-test.c tests/emu/emu-client.h tests/emu/secret-scan.h $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/emu -o $@ tests/emu/emu-test.c $(LIBCNID) -lcmocka
 
 .PHONY: emu check-emu
-emu: $(CNID_EMU) $(CNID_EMU_STATIC) $(USBFS_CLIENT) $(CNID_EMU_REDIR) $(LIBUSB_READER)
+emu: $(CNID_EMU) $(CNID_EMU_STATIC) $(USBFS_CLIENT) $(CNID_EMU_REDIR) $(LIBUSB_READER) \
+	$(SERIAL_CLIENT)
 
 EMU_TEST_CARDS := tests/emu/cards$(if $(wildcard tests/cards/*.card),:tests/cards)
 
@@ -69,7 +76,7 @@ check-emu: $(CNID_EMU) $(CNID_EMU_SAN) $(EMU_TEST)
 
 ALL_TARGETS += $(CNID_EMU)
 CHECK_TARGETS += check-emu
-VM_GUEST_BINS += $(CNID_EMU_STATIC) $(USBFS_CLIENT)
+VM_GUEST_BINS += $(CNID_EMU_STATIC) $(USBFS_CLIENT) $(SERIAL_CLIENT)
 VM_GUEST_DYN_BINS += $(CNID_EMU_REDIR) $(LIBUSB_READER)
 DEPS_BUILD += libusbredirparser-dev pkg-config
 DEPS_CHECK += libusb-1.0-0-dev

@@ -96,7 +96,7 @@ kernel_conf() {
 	KMODS_CONF=$KMODS
 	case $hcd in
 	uhci) KMODS="$KMODS uhci_hcd virtio_pci virtio_console" ;;
-	xhci) KMODS="$KMODS xhci_pci virtio_pci virtio_console" ;;
+	xhci) KMODS="$KMODS xhci_pci virtio_pci virtio_console ftdi_sio" ;;
 	esac
 	if [ -n "$KVER" ]; then
 		: "${KIMAGE:=/boot/vmlinuz-$KVER}"
@@ -290,6 +290,16 @@ boot() {
 				-chardev "socket,id=vport$i,path=$sock"
 				-device "virtserialport,bus=vser.0,chardev=vport$i,name=cnid.redir$i")
 		done
+		# xhci: a USB-serial bridge (QEMU's usb-serial, an FTDI chip: ftdi_sio,
+		# /dev/ttyUSB0) whose line ends at the virtio-serial port cnid.tty0,
+		# where 13-emu-usb-serial runs cnid-emu --tty
+		if [ "$hcd" = xhci ]; then
+			sock=$work/tty0.sock
+			qemu+=(-chardev "socket,id=ttyline0,path=$sock,server=on,wait=off"
+				-device "usb-serial,chardev=ttyline0,id=usbserial0,bus=hc.0,port=$((nports))"
+				-chardev "socket,id=ttyport0,path=$sock"
+				-device "virtserialport,bus=vser.0,chardev=ttyport0,name=cnid.tty0")
+		fi
 	fi
 	[ "$a" = kvm ] && qemu+=(-cpu host)
 	# more QEMU options, for debugging (e.g. VM_QEMU_ARGS="-trace usb_uhci_*")
@@ -421,7 +431,7 @@ run_kernel() {
 	fi
 	wall=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
 	# keep the logs of this run as the kernel's latest
-	rm -f "$run/initrd.cpio" "$run/overlay.cpio" "$run/vmlinux" "$run/cnid.ko" "$run"/redir*.sock
+	rm -f "$run/initrd.cpio" "$run/overlay.cpio" "$run/vmlinux" "$run/cnid.ko" "$run"/redir*.sock "$run"/tty*.sock
 	local last=$work/last label="vm $KVER"
 	# a QEMU host controller run keeps its logs apart: last-uhci, last-xhci
 	[ "$hcd" != dummy ] && last=$work/last-$hcd label="vm $KVER/$hcd"

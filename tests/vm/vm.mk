@@ -72,7 +72,7 @@ vmstress: vm-guest
 # The readers on QEMU's host controllers instead of dummy_hcd (run.sh --hcd,
 # README "Host controllers"): the virtual reader's own checks and the
 # module's scenarios.  make check runs one kernel per controller.
-VM_HCD_SCENARIOS ?= 12-emu,20-kmod,21-kmod,22-kmod,23-kmod,24-kmod,30-kmod
+VM_HCD_SCENARIOS ?= 12-emu,13-emu,20-kmod,21-kmod,22-kmod,23-kmod,24-kmod,26-kmod,30-kmod,31-kmod
 VM_HCD_QUICK ?= uhci:6.1 xhci:6.12
 VM_HCD_ALL ?= uhci xhci
 

@@ -5,10 +5,10 @@
 # The thin-client path: the reader exported with USB/IP (usbip-host, usbipd)
 # and attached back over loopback through vhci-hcd, as a government counter's
 # server sees a reader on a thin client.  cnid.ko binds the vhci device; then
-# the module's basic checks, its unplug checks (the reader leaves: usbip-host
-# drops the connection and vhci-hcd detaches the device; a helper re-attaches
-# it when the reader comes back, as a thin-client agent does) and the latency
-# benchmark, in both pipe modes.  Whatever bus the reader is on (dummy_hcd, or
+# the module's basic checks, a dropped connection (the reader leaves in the
+# middle of a reply: usbip-host drops the connection, vhci-hcd detaches the
+# device, the caller gets ENODEV), the reader attached again as a thin
+# client's agent does, and the latency benchmark, in both pipe modes.  Whatever bus the reader is on (dummy_hcd, or
 # QEMU's uhci/xhci with run.sh --hcd).  The judge that the device was really
 # on vhci must fail on a planted fault: the same check on the exported device.
 . /lib/cnid-vm.sh
@@ -48,21 +48,28 @@ node_dev() {
 	return 1
 }
 
-# reattach BUSID: a thin-client agent: attach whenever the reader is exported
-# (bound to usbip-host) and not attached; until $CNID_VM_TMP/stop appears
-reattach() {
-	while [ ! -e "$CNID_VM_TMP/stop" ]; do
-		if [ "$(basename "$(readlink "/sys/bus/usb/devices/$1/driver" 2>/dev/null)")" = usbip-host ] &&
-			[ "$(cat "/sys/bus/usb/devices/$1/usbip_status" 2>/dev/null)" = 1 ]; then
-			usbip attach -r 127.0.0.1 -b "$1" >/dev/null 2>&1
-		fi
-		usleep 200000
+# attach_reader NAME BUSID: export the reader (usbip-host takes it from
+# cnid.ko) and attach it over loopback; wait for cnid.ko's node on vhci
+attach_reader() {
+	if [ "$(basename "$(readlink "/sys/bus/usb/devices/$2/driver" 2>/dev/null)")" != usbip-host ]; then
+		usbip bind -b "$2" >"$CNID_VM_TMP/bind" 2>&1 || return 1
+	fi
+	usbip attach -r 127.0.0.1 -b "$2" >"$CNID_VM_TMP/attach" 2>&1 || return 1
+	cnid_wait_for 15 node_on_vhci "$1"
+}
+# node_on_vhci NAME: cnid.ko's node for NAME is the vhci device's
+node_on_vhci() { _nd=$(node_dev "$1") && on_vhci "$_nd"; }
+# on_vhci_serial NAME: some device with serial NAME hangs on vhci
+on_vhci_serial() {
+	for d in /sys/bus/usb/devices/*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] && on_vhci "$d" && return 0
 	done
+	return 1
 }
 
+mkdir -p /var/run/vhci_hcd   # usbip attach records its connections there
 for mode in split single; do
 	name=ip$mode
-	rm -f "$CNID_VM_TMP/stop"
 	if ! sh "$GADGET" setup -n "$name" -u 0 -m "$mode" -c "$CARD" >"$CNID_VM_TMP/setup" 2>&1; then
 		cnid_fail "kmod.usbip.$mode.setup" "$(tail -n 2 "$CNID_VM_TMP/setup" | tr '\n' ' ')"
 		continue
@@ -82,10 +89,22 @@ for mode in split single; do
 	fi
 	kmod-test --serial "$name" --mode "$mode" --ctl "$CNID_EMU_RUN/$name/ctl" --card "$CARD" \
 		--name "kmod.usbip.$mode" basic read || _cnid_failed=1
-	reattach "$b" &
-	agent=$!
+	# A dropped connection is a detach: the reader leaves in the middle of a
+	# reply, usbip-host drops the connection, vhci-hcd detaches the device;
+	# the caller gets ENODEV.  (kmod-test then replugs the reader, which comes
+	# back local, bound to cnid.ko: its later lines are not about USB/IP.)
 	kmod-test --serial "$name" --mode "$mode" --ctl "$CNID_EMU_RUN/$name/ctl" --card "$CARD" \
-		--name "kmod.usbip.$mode" --cycles 2 --wait 20000 unplug || _cnid_failed=1
+		--name "kmod.usbip.$mode" --cycles 0 unplug >"$CNID_VM_TMP/unplug" 2>&1
+	grep "^TEST kmod.usbip.$mode.unplug-mid-reply-enodev " "$CNID_VM_TMP/unplug" ||
+		cnid_fail "kmod.usbip.$mode.unplug-mid-reply-enodev" "no result: $(tail -n 1 "$CNID_VM_TMP/unplug")"
+	grep -q "^TEST kmod.usbip.$mode.unplug-mid-reply-enodev PASS" "$CNID_VM_TMP/unplug" || _cnid_failed=1
+	if on_vhci_serial "$name"; then
+		cnid_fail "kmod.usbip.$mode.detached" "the reader is still on vhci after it left"
+	else
+		cnid_pass "kmod.usbip.$mode.detached"
+	fi
+	# the thin client's agent attaches the returned reader again
+	cnid_check "kmod.usbip.$mode.reattach" attach_reader "$name" "$b"
 	if kmod-latency --serial "$name" --ctl "$CNID_EMU_RUN/$name/ctl" --iterations 25 --rounds 8 \
 		>"$CNID_VM_TMP/lat" 2>&1; then
 		sed "s/^/usbip $mode /" "$CNID_VM_TMP/lat"
@@ -96,8 +115,8 @@ for mode in split single; do
 		cat "$CNID_VM_TMP/lat"
 		cnid_fail "kmod.usbip.$mode.latency" "a transaction failed"
 	fi
-	touch "$CNID_VM_TMP/stop"
-	wait "$agent" 2>/dev/null
+	d=$(node_dev "$name")
+	cnid_check "kmod.usbip.$mode.latency-on-vhci" on_vhci "$d"
 	for p in $(usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p'); do
 		usbip detach -p "$p" >/dev/null 2>&1
 	done
