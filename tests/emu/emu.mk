@@ -57,6 +57,13 @@ $(SERIAL_CLIENT): tests/emu/serial-client.c tests/emu/emu-client.h $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/emu -static -o $@ tests/emu/serial-client.c $(LIBCNID)
 
+# usbredir on the host, no QEMU: redir-test plays QEMU's side (check-emu)
+REDIR_TEST := $(BUILD)/tests/redir-test
+$(REDIR_TEST): tests/emu/redir-test.c $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(REDIR_CFLAGS) -Itests/emu -o $@ tests/emu/redir-test.c $(LIBCNID) \
+		$(REDIR_LIBS)
+
 $(EMU_TEST): tests/emu/emu-test.c tests/emu/emu-client.h tests/emu/secret-scan.h $(LIBCNID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/emu -o $@ tests/emu/emu-test.c $(LIBCNID) -lcmocka
@@ -68,11 +75,20 @@ emu: $(CNID_EMU) $(CNID_EMU_STATIC) $(USBFS_CLIENT) $(CNID_EMU_REDIR) $(LIBUSB_R
 EMU_TEST_CARDS := tests/emu/cards$(if $(wildcard tests/cards/*.card),:tests/cards)
 
 # The same tests against the plain emulator and an ASan+UBSan one.
-check-emu: $(CNID_EMU) $(CNID_EMU_SAN) $(EMU_TEST)
+check-emu: $(CNID_EMU) $(CNID_EMU_SAN) $(EMU_TEST) $(REDIR_TEST)
 	@set -e; for e in $(CNID_EMU) $(CNID_EMU_SAN); do \
 		echo "== $(EMU_TEST) against $$e"; \
 		CNID_EMU=$$e CNID_EMU_CARDS=$(EMU_TEST_CARDS) $(EMU_TEST); \
+		echo "== $(REDIR_TEST) against $$e"; \
+		$(REDIR_TEST) $$e split; $(REDIR_TEST) $$e single; \
 	done
+	@if $(REDIR_TEST) $(CNID_EMU) split -- --endpoints 81,02,86,07 \
+		>$(BUILD)/tests/redir-planted.log 2>&1; then \
+		cat $(BUILD)/tests/redir-planted.log; \
+		echo "redir-test passed a reader with dummy_hcd's endpoint numbers: it is blind" >&2; exit 1; \
+	else \
+		echo "== redir-test: a reader planted with endpoints 81,02,86,07 fails, as it must"; \
+	fi
 
 ALL_TARGETS += $(CNID_EMU)
 CHECK_TARGETS += check-emu

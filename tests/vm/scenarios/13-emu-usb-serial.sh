@@ -33,9 +33,11 @@ cnid-emu ctl "$R/ctl" fault checksum >/dev/null
 if serial-client --tty /dev/ttyUSB0 --card "$CARD" --name planted >"$CNID_VM_TMP/planted" 2>&1; then
 	cnid_fail usbserial.catches-bad-checksum "serial-client passed a bad checksum"
 else
-	grep -q '^TEST planted.sam-status FAIL' "$CNID_VM_TMP/planted" &&
-		cnid_pass usbserial.catches-bad-checksum ||
+	if grep -q '^TEST planted.sam-status FAIL' "$CNID_VM_TMP/planted"; then
+		cnid_pass usbserial.catches-bad-checksum
+	else
 		cnid_fail usbserial.catches-bad-checksum "$(grep FAIL "$CNID_VM_TMP/planted" | head -n 1)"
+	fi
 fi
 kill "$emu" 2>/dev/null
 wait "$emu" 2>/dev/null
