@@ -72,7 +72,11 @@ vmstress: vm-guest
 # The readers on QEMU's host controllers instead of dummy_hcd (run.sh --hcd,
 # README "Host controllers"): the virtual reader's own checks and the
 # module's scenarios.  make check runs one kernel per controller.
+# make check leaves out 30-kmod-latency here (the latency gate runs on
+# dummy_hcd for every kernel; on QEMU's UHCI it is the longest scenario and
+# the one most exposed to QEMU's ghost transfers, see the README).
 VM_HCD_SCENARIOS ?= 12-emu,13-emu,20-kmod,21-kmod,22-kmod,23-kmod,24-kmod,26-kmod,30-kmod,31-kmod
+VM_HCD_QUICK_SCENARIOS ?= 12-emu,13-emu,20-kmod,21-kmod,22-kmod,23-kmod,24-kmod,26-kmod,31-kmod
 VM_HCD_QUICK ?= uhci:6.1 xhci:6.12
 VM_HCD_ALL ?= uhci xhci
 
@@ -80,7 +84,7 @@ vmcheck-hcd: vm-guest
 	@rc=0; for hk in $(VM_HCD_QUICK); do \
 		VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_DYN_BINS='$(strip $(VM_GUEST_DYN_BINS))' \
 		VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' BUILD='$(BUILD)' VM_JOBS='$(VM_JOBS)' \
-		tests/vm/run.sh --hcd "$${hk%%:*}" --kernel "$${hk#*:}" --only $(VM_HCD_SCENARIOS) \
+		tests/vm/run.sh --hcd "$${hk%%:*}" --kernel "$${hk#*:}" --only $(VM_HCD_QUICK_SCENARIOS) \
 			$(VM_ARGS) || rc=1; \
 	done; exit $$rc
 

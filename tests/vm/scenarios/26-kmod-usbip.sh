@@ -74,7 +74,13 @@ for mode in split single; do
 		cnid_fail "kmod.usbip.$mode.setup" "$(tail -n 2 "$CNID_VM_TMP/setup" | tr '\n' ' ')"
 		continue
 	fi
+	cnid_wait_for 10 busid_of "$name" >/dev/null
 	b=$(busid_of "$name")
+	if [ -z "$b" ]; then
+		cnid_fail "kmod.usbip.$mode.busid" "no local device with serial $name"
+		sh "$GADGET" teardown -n "$name" >/dev/null 2>&1
+		continue
+	fi
 	cnid_check "kmod.usbip.$mode.bind" usbip bind -b "$b"
 	cnid_check "kmod.usbip.$mode.attach" usbip attach -r 127.0.0.1 -b "$b"
 	cnid_wait_for 15 node_dev "$name" >/dev/null
