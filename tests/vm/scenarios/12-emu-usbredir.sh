@@ -58,6 +58,13 @@ done
 # fixed-endpoint client must fail on it (its endpoint check and its reads).
 if sh "$GADGET" setup -n rdbad -u 1 -m split -c "$CARD" -- --endpoints 81,02,86,07 \
 	>"$CNID_VM_TMP/setup.bad" 2>&1; then
+	# the sysfs judge above, on the planted reader, must see the difference
+	got=$(eps "$(usbdev rdbad)")
+	if [ "$got" = "02 06 81 85 " ]; then
+		cnid_fail usbredir.endpoint-judge-catches-wrong "sysfs shows the real numbering on a planted reader"
+	else
+		cnid_pass usbredir.endpoint-judge-catches-wrong
+	fi
 	libusb-reader --serial rdbad --mode split --card "$CARD" --name planted >"$CNID_VM_TMP/bad.out" 2>&1
 	rc=$?
 	sed 's/^TEST /planted: /' "$CNID_VM_TMP/bad.out"
