@@ -158,6 +158,14 @@ $(KMOD_LATENCY): bench/kmod-latency.c tests/emu/emu-client.h kmod/uapi/cnid.h $(
 
 VM_GUEST_BINS += $(KMOD_LATENCY)
 
+# Guest benchmark: the whole card read through /dev/cnidN against the reader's
+# configured delays (bench/card-read-time.c; 31-kmod-card-read).
+CARD_READ_TIME := $(BUILD)/static/card-read-time
+$(CARD_READ_TIME): bench/card-read-time.c tests/emu/emu-client.h kmod/uapi/cnid.h $(LIBCNID)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/emu -Ikmod -static -o $@ bench/card-read-time.c $(LIBCNID)
+VM_GUEST_BINS += $(CARD_READ_TIME)
+
 # ---- install: the module through DKMS ----
 # make install copies the module's source to DKMS_SRCDIR (/usr/src/cnid-V,
 # V = dkms.conf's PACKAGE_VERSION).  Without DESTDIR, as root, and with

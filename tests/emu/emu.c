@@ -224,7 +224,7 @@ static void schedule_reply(struct emu *e, const struct emu_reply *rep)
 		for (size_t at = EMU_PACE_BYTES; at < e->tx_len; at += EMU_PACE_BYTES)
 			add_cut(e, at);
 	/* Split pipe mode: the 7-byte header and the body go to different endpoints. */
-	if (e->tkind == TRANSPORT_FFS && e->mode == PIPE_SPLIT)
+	if (e->tkind != TRANSPORT_PTY && e->mode == PIPE_SPLIT)
 		add_cut(e, CNID_HDR_LEN);
 	e->tx_seg = 0;
 	e->tx_active = true;
@@ -425,10 +425,18 @@ static void usage(FILE *f)
 		"       cnid-emu ctl SOCKET CMD...    send one control command\n"
 		"transport (one of):\n"
 		"  --pty                    pseudo-terminal (default); --link PATH symlinks its slave\n"
+		"  --tty PATH               serial on this character device (e.g. a virtio-serial\n"
+		"                           port QEMU joins to its -device usb-serial)\n"
 		"  --ffs DIR                FunctionFS mount point; --mode split|single\n"
 		"      --udc-file PATH --udc NAME   the gadget's UDC file and UDC (for unplug/replug)\n"
 		"      --ready-file PATH    created once descriptors are written\n"
 		"      --zlp                send a zero-length packet after a reply of a 64 multiple\n"
+		"  --usbredir PATH          usbredir device side on a unix socket or character device\n"
+		"                           (QEMU -device usb-redir); --mode, --zlp, --ready-file as above\n"
+		"      --usbredir-state FILE  resume the session saved there; save it on exit\n"
+		"      --serial NAME        the USB serial number (default sam0)\n"
+		"      --endpoints A,B[,C,D]  endpoint addresses in hex, in descriptor order (default\n"
+		"                           81,02,85,06 / 81,02: the real reader's; tests plant others)\n"
 		"  --baud N                 pty: pace replies at N baud, 10 bits a byte (0: unpaced)\n"
 		"reader:\n"
 		"  --card FILE              card description on the reader at start\n"
@@ -487,7 +495,8 @@ static int parse_delay_opt(struct emu *e, const char *s)
 enum {
 	OPT_PTY = 256, OPT_LINK, OPT_FFS, OPT_MODE, OPT_UDC_FILE, OPT_UDC, OPT_READY, OPT_ZLP,
 	OPT_CARD, OPT_CARDS_DIR, OPT_QUIRK, OPT_FP, OPT_DELAY, OPT_SAM_ID, OPT_CHUNK,
-	OPT_REQ_TIMEOUT, OPT_CTL, OPT_LOG, OPT_LOG_FULL, OPT_HELP, OPT_BAUD,
+	OPT_REQ_TIMEOUT, OPT_CTL, OPT_LOG, OPT_LOG_FULL, OPT_HELP, OPT_BAUD, OPT_USBREDIR,
+	OPT_USBREDIR_STATE, OPT_SERIAL, OPT_ENDPOINTS, OPT_TTY,
 };
 
 static const struct option options[] = {
@@ -512,6 +521,11 @@ static const struct option options[] = {
 	{ "log-full", no_argument, NULL, OPT_LOG_FULL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "baud", required_argument, NULL, OPT_BAUD },
+	{ "usbredir", required_argument, NULL, OPT_USBREDIR },
+	{ "usbredir-state", required_argument, NULL, OPT_USBREDIR_STATE },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "endpoints", required_argument, NULL, OPT_ENDPOINTS },
+	{ "tty", required_argument, NULL, OPT_TTY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -569,6 +583,31 @@ static int parse_args(struct emu *e, int argc, char **argv, const char **ret_car
 			break;
 		case OPT_LOG_FULL: e->log_full = true; break;
 		case OPT_BAUD: e->baud = (unsigned)strtoul(optarg, NULL, 10); break;
+		case OPT_USBREDIR:
+			e->tkind = TRANSPORT_USBREDIR;
+			r = copy_opt(e->usbredir_path, sizeof(e->usbredir_path), optarg);
+			break;
+		case OPT_USBREDIR_STATE:
+			r = copy_opt(e->usbredir_state, sizeof(e->usbredir_state), optarg);
+			break;
+		case OPT_TTY:
+			e->tkind = TRANSPORT_PTY;
+			r = copy_opt(e->tty_path, sizeof(e->tty_path), optarg);
+			break;
+		case OPT_SERIAL: r = copy_opt(e->usb_serial, sizeof(e->usb_serial), optarg); break;
+		case OPT_ENDPOINTS: {
+			unsigned a[4] = { 0 };
+
+			n = sscanf(optarg, "%x,%x,%x,%x", &a[0], &a[1], &a[2], &a[3]);
+			if (n != 2 && n != 4)
+				r = -EINVAL;
+			for (int i = 0; i < n; i++) {
+				if ((a[i] & 0x7f) == 0 || (a[i] & 0x70) || a[i] > 0xff)
+					r = -EINVAL;
+				e->usb_eps[i] = (uint8_t)a[i];
+			}
+			break;
+		}
 		case OPT_HELP: case 'h': usage(stdout); exit(0);
 		default: return -EINVAL;
 		}
@@ -616,7 +655,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cnid-emu: control socket %s: %s\n", e->ctl_path, strerror(-r));
 		return 1;
 	}
-	r = e->tkind == TRANSPORT_PTY ? pty_open(e) : ffs_open(e);
+	switch (e->tkind) {
+	case TRANSPORT_PTY: r = pty_open(e); break;
+	case TRANSPORT_FFS: r = ffs_open(e); break;
+#ifdef CNID_EMU_USBREDIR
+	case TRANSPORT_USBREDIR: r = usbredir_open(e); break;
+#endif
+	default: r = -EPROTONOSUPPORT; break;    /* built without libusbredirparser */
+	}
 	if (r < 0) {
 		fprintf(stderr, "cnid-emu: transport: %s\n", strerror(-r));
 		ctl_close(e);

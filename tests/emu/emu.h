@@ -50,7 +50,7 @@ struct emu_fault {
 	uint8_t sw1, sw2;
 };
 
-enum emu_transport_kind { TRANSPORT_PTY, TRANSPORT_FFS };
+enum emu_transport_kind { TRANSPORT_PTY, TRANSPORT_FFS, TRANSPORT_USBREDIR };
 enum emu_pipe_mode { PIPE_SPLIT, PIPE_SINGLE };
 
 struct emu;
@@ -126,10 +126,15 @@ struct emu {
 	const struct emu_transport *tp;
 	void *tpriv;
 	char link_path[EMU_PATH_MAX];  /* pty symlink */
+	char tty_path[EMU_PATH_MAX];   /* serial on this character device instead of a pty */
 	char ffs_dir[EMU_PATH_MAX];
 	char udc_file[EMU_PATH_MAX];
 	char udc_name[128];
 	char ready_file[EMU_PATH_MAX];
+	char usbredir_path[EMU_PATH_MAX];   /* usbredir: socket or character device */
+	char usbredir_state[EMU_PATH_MAX];  /* usbredir: session handed to the next process */
+	char usb_serial[64];                /* usbredir: iSerialNumber */
+	uint8_t usb_eps[4];                 /* usbredir: endpoint addresses (0: the real reader's) */
 
 	/* Control socket */
 	char ctl_path[EMU_PATH_MAX];
@@ -188,5 +193,8 @@ extern const struct emu_transport emu_pty_transport;
 extern const struct emu_transport emu_ffs_transport;
 int pty_open(struct emu *e);
 int ffs_open(struct emu *e);
+/* usbredir.c, in builds with libusbredirparser (CNID_EMU_USBREDIR) */
+extern const struct emu_transport emu_usbredir_transport;
+int usbredir_open(struct emu *e);
 
 #endif

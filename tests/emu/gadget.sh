@@ -15,11 +15,29 @@
 # The gadget's serial number is NAME, so clients can tell readers apart.
 # Order matters (qemu-rig.md): the function's descriptors must be written
 # (cnid-emu signals with its --ready-file) before the UDC is bound.
+#
+# Transport: CNID_EMU_TRANSPORT=ffs (the configfs gadget above, on a UDC)
+# or usbredir (default: ffs, or usbredir when the rig booted with a QEMU
+# host controller, CNID_VM_HCD=uhci|xhci).  With usbredir, UDC_INDEX N is
+# the virtio-serial port named cnid.redirN that QEMU joins to its
+# -device usb-redir N: cnid-emu-redir speaks usbredir's device side on it
+# and the reader appears on QEMU's host controller, at the real reader's
+# endpoint addresses.  Its session is handed from one cnid-emu to the next
+# in $CNID_EMU_REDIR_STATE/redirN.state (default /run/cnid-emu-redir: one
+# place for the whole boot, whatever RUN a scenario uses; tests/emu/usbredir.c).
 set -u
 
 CONFIGFS=${CNID_CONFIGFS:-/sys/kernel/config}
 RUN=${CNID_EMU_RUN:-/run/cnid-emu}
 EMU=${CNID_EMU:-cnid-emu}
+EMU_REDIR=${CNID_EMU_REDIR:-cnid-emu-redir}
+REDIR_STATE=${CNID_EMU_REDIR_STATE:-/run/cnid-emu-redir}
+if [ -z "${CNID_EMU_TRANSPORT:-}" ]; then
+	case ${CNID_VM_HCD:-dummy} in
+	dummy) CNID_EMU_TRANSPORT=ffs ;;
+	*) CNID_EMU_TRANSPORT=usbredir ;;
+	esac
+fi
 
 die() {
 	echo "gadget.sh: $*" >&2
@@ -50,6 +68,55 @@ udc_name() {
 	echo "$u"
 }
 
+# redir_port INDEX: the virtio-serial port cnid.redirINDEX (/dev/vportNpM)
+redir_port() {
+	for d in /sys/class/virtio-ports/*; do
+		[ "$(cat "$d/name" 2>/dev/null)" = "cnid.redir$1" ] && { echo "/dev/${d##*/}"; return 0; }
+	done
+	return 1
+}
+
+# usb_dev_by_serial NAME: the sysfs directory of the USB device with that serial
+usb_dev_by_serial() {
+	for d in /sys/bus/usb/devices/*; do
+		[ -f "$d/serial" ] && [ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] &&
+			[ -f "$d/idVendor" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+setup_redir() {
+	# $name $idx $mode $card $sock $log set by setup; "$@": cnid-emu options
+	port=$(redir_port "$idx") || die "no virtio-serial port cnid.redir$idx (booted with --hcd uhci|xhci?)"
+	dir=$RUN/$name
+	mkdir -p "$dir" "$REDIR_STATE" || die "mkdir $dir"
+	rm -f "$dir/ready" "$dir/usbdev"
+	usb_dev_by_serial "$name" >/dev/null && die "a USB device with serial $name exists; teardown first"
+	card_arg=""
+	[ -n "$card" ] && card_arg="--card $card"
+	# shellcheck disable=SC2086
+	"$EMU_REDIR" --usbredir "$port" --usbredir-state "$REDIR_STATE/redir$idx.state" --serial "$name" \
+		--mode "$mode" --ready-file "$dir/ready" --ctl "$sock" --log "$log" \
+		--cards-dir "${CNID_TEST_DIR:-/usr/share/cnid-test}" $card_arg "$@" \
+		>"$dir/stdout" 2>"$dir/stderr" &
+	echo $! >"$dir/pid"
+	echo "redir$idx" >"$dir/udc"
+	if ! wait_file 10 "$dir/ready"; then
+		cat "$dir/stderr" >&2
+		die "cnid-emu-redir did not start"
+	fi
+	# Wait for enumeration: the host side sets a configuration.
+	n=$((${CNID_GADGET_WAIT:-10} * 10))
+	while :; do
+		d=$(usb_dev_by_serial "$name") && [ "$(cat "$d/bConfigurationValue" 2>/dev/null)" = 1 ] && break
+		[ "$n" -le 0 ] && { cat "$dir/stderr" >&2; die "the usbredir reader $name was not configured"; }
+		n=$((n - 1))
+		nap
+	done
+	echo "$d" >"$dir/usbdev"
+	echo "gadget $name on usbredir port $port ($(basename "$d")) mode $mode ctl $sock"
+}
+
 setup() {
 	name=sam0 idx=0 mode=split card="" sock="" log=""
 	while getopts n:u:m:c:s:l: o; do
@@ -66,11 +133,15 @@ setup() {
 	shift $((OPTIND - 1))
 	[ "${1:-}" = "--" ] && shift
 	case $mode in split | single) ;; *) die "mode must be split or single" ;; esac
-	udc=$(udc_name "$idx") || die "no UDC with index $idx"
 	dir=$RUN/$name
-	g=$CONFIGFS/usb_gadget/cnid-$name
 	[ -n "$sock" ] || sock=$dir/ctl
 	[ -n "$log" ] || log=$dir/log
+	if [ "$CNID_EMU_TRANSPORT" = usbredir ]; then
+		setup_redir "$@"
+		return
+	fi
+	udc=$(udc_name "$idx") || die "no UDC with index $idx"
+	g=$CONFIGFS/usb_gadget/cnid-$name
 	[ -d "$CONFIGFS/usb_gadget" ] || die "configfs usb_gadget missing (libcomposite loaded?)"
 	[ -e "$g" ] && die "gadget $name exists; teardown first"
 	mkdir -p "$dir/ffs" || die "mkdir $dir"
@@ -145,6 +216,16 @@ teardown() {
 		done
 		kill -9 "$pid" 2>/dev/null
 		rm -f "$dir/pid"
+	fi
+	# usbredir: cnid-emu disconnected on SIGTERM; wait until the device left
+	if [ -f "$dir/usbdev" ]; then
+		n=50
+		while [ -e "$(cat "$dir/usbdev")" ] && [ "$n" -gt 0 ]; do
+			n=$((n - 1))
+			nap
+		done
+		[ -e "$(cat "$dir/usbdev")" ] && die "the usbredir reader $name did not leave"
+		rm -f "$dir/usbdev"
 	fi
 	grep -q " $dir/ffs " /proc/mounts && umount "$dir/ffs"
 	if [ -e "$g" ]; then

@@ -4,6 +4,11 @@
  * optionally reachable through a stable symlink.  "unplug" hangs the line
  * up (the master closes: the far side reads EIO/POLLHUP); "replug" opens a
  * new pty and moves the symlink to it.
+ *
+ * Or (--tty PATH) an existing character device used as the reader's end of
+ * the line: the rig's virtio-serial port that QEMU joins to its
+ * -device usb-serial (an FTDI bridge in the guest, /dev/ttyUSB0).  There
+ * "unplug"/"replug" only close and reopen PATH (the bridge stays).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +25,7 @@
 struct pty {
 	int master;
 	int slave;             /* held open so the line stays up between clients */
-	char name[128];
+	char name[EMU_PATH_MAX];
 	const uint8_t *out;
 	size_t out_left;
 };
@@ -69,6 +74,14 @@ static int pty_up(struct emu *e)
 	struct pty *p = &pty_state;
 	int r;
 
+	if (e->tty_path[0]) {
+		p->master = open(e->tty_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (p->master < 0)
+			return -errno;
+		set_raw(p->master);     /* a tty: raw; a virtio port: no settings */
+		snprintf(p->name, sizeof(p->name), "%s", e->tty_path);
+		return 0;
+	}
 	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (p->master < 0)
 		return -errno;
@@ -189,7 +202,7 @@ static int pty_unplug(struct emu *e)
 	 * that drops mid-reply has delivered the bytes before it.  Wait (at
 	 * most a second) until the far side has taken them.
 	 */
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 200 && pty_state.slave >= 0; i++) {
 		usleep(5000);   /* the tty layer moves written bytes on asynchronously */
 		if (i >= 4 && (ioctl(pty_state.slave, FIONREAD, &queued) < 0 || queued == 0))
 			break;

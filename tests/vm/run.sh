@@ -21,7 +21,7 @@ usage() {
 	usage: tests/vm/run.sh [--kernel K]... [--only PREFIX]... [--stress [N]] [--udcs N]
 	       [--timeout S] [--scenario-timeout S] [--accel tcg|kvm|auto] [--smp N]
 	       [--mem MB] [--append ARGS] [--scenario FILE]... [--jobs N] [--no-module]
-	       [--shell] [-v]
+	       [--hcd dummy|uhci|xhci] [--shell] [-v]
 	       tests/vm/run.sh --list-kernels
 	EOF
 	exit 2
@@ -30,7 +30,7 @@ usage() {
 kernels=() only=() extra_scen=() stress=${CNID_VM_STRESS:-0} udcs=${VM_UDCS:-2}
 host_timeout=${VM_TIMEOUT:-} stimeout=${VM_SCENARIO_TIMEOUT:-120}
 accel=${VM_ACCEL:-auto} smp=${VM_SMP:-2} mem=${VM_MEM:-768} append=${VM_APPEND:-}
-verbose=0 keep_going=1 no_module=0 shell=0 list=0 jobs=${VM_JOBS:-1}
+hcd=${VM_HCD:-dummy} verbose=0 keep_going=1 no_module=0 shell=0 list=0 jobs=${VM_JOBS:-1}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernels+=("$2"); shift ;;
@@ -50,6 +50,8 @@ while [ $# -gt 0 ]; do
 	--append) append="$append $2"; shift ;;
 	--keep-going) keep_going=1 ;;
 	--jobs) jobs=$2; shift ;;
+	--hcd) hcd=$2; shift ;;
+	--hcd=*) hcd=${1#*=} ;;
 	-j*) jobs=${1#-j}; [ -n "$jobs" ] || { jobs=$2; shift; } ;;
 	--fail-fast) keep_going=0 ;;
 	--no-module) no_module=1 ;;
@@ -65,6 +67,7 @@ done
 [[ $stress =~ ^[0-9]+$ ]] || vm_die "--stress wants a number"
 [[ $jobs =~ ^[0-9]+$ ]] || vm_die "--jobs wants a number"
 [ "$shell" = 1 ] && jobs=1
+case $hcd in dummy | uhci | xhci) ;; *) vm_die "--hcd wants dummy, uhci or xhci" ;; esac
 # Started by hand (not from make): ask make what goes into the guest, and
 # build it.
 if [ -z "${VM_GUEST_BINS+set}" ] && [ "$list" = 0 ]; then
@@ -72,10 +75,12 @@ if [ -z "${VM_GUEST_BINS+set}" ] && [ "$list" = 0 ]; then
 		vm_die "make vm-print-guest failed"
 	VM_GUEST_BINS=$(sed -n 's/^VM_GUEST_BINS=//p' <<<"$vars")
 	VM_GUEST_FILES=$(sed -n 's/^VM_GUEST_FILES=//p' <<<"$vars")
+	VM_GUEST_DYN_BINS=$(sed -n 's/^VM_GUEST_DYN_BINS=//p' <<<"$vars")
 	make --no-print-directory -s BUILD="$BUILD" vm-guest >&2 || vm_die "building the guest programs failed"
 fi
 read -r -a guest_bins <<<"${VM_GUEST_BINS:-}"
 read -r -a guest_files <<<"${VM_GUEST_FILES:-}"
+read -r -a guest_dyn_bins <<<"${VM_GUEST_DYN_BINS:-}"
 
 # kernel_conf CONF: set the K* variables from one kernels/*.conf file.
 kernel_conf() {
@@ -85,6 +90,14 @@ kernel_conf() {
 	# shellcheck disable=SC1090
 	. "$1"
 	: "${KNAME:=$(basename "$1" .conf)}"
+	# a QEMU host controller (--hcd): its driver, and virtio-serial for the
+	# usbredir streams (dummy_hcd stays: scenarios also build gadgets)
+	# (not in KMODS_CONF, which 00-rig checks: some are built in on 6.12)
+	KMODS_CONF=$KMODS
+	case $hcd in
+	uhci) KMODS="$KMODS uhci_hcd virtio_pci virtio_console" ;;
+	xhci) KMODS="$KMODS xhci_pci virtio_pci virtio_console ftdi_sio" ;;
+	esac
 	if [ -n "$KVER" ]; then
 		: "${KIMAGE:=/boot/vmlinuz-$KVER}"
 		: "${KDIR:=/lib/modules/$KVER/build}"
@@ -218,6 +231,12 @@ build_initrd() {
 		fi
 		install -m 755 "$f" "$ov/usr/bin/"
 	done
+	for f in "${guest_dyn_bins[@]+"${guest_dyn_bins[@]}"}"; do
+		[ -f "$f" ] || vm_die "VM_GUEST_DYN_BINS: $f does not exist (build it first)"
+		copy_with_libs "$ov" "$(realpath "$f")"
+		mkdir -p "$ov/usr/bin"
+		mv "$ov$(realpath "$f")" "$ov/usr/bin/$(basename "$f")"
+	done
 	for f in "${guest_files[@]}"; do
 		[ -f "$f" ] || vm_die "VM_GUEST_FILES: $f does not exist"
 		cp -p "$f" "$ov/usr/share/cnid-test/"
@@ -240,15 +259,53 @@ boot() {
 	cmdline+=" mitigations=off cryptomgr.notests tsc=reliable no_timer_check 8250.nr_uarts=2"
 	cmdline+=" cnidvm_kver=$kver cnidvm_udcs=$udcs cnidvm_stress=$stress cnidvm_timeout=$stimeout cnidvm_shell=$shell"
 	# the modules the kernel's conf asks for: 00-rig checks each one is loaded
-	[ -n "$KMODS" ] && cmdline+=" cnidvm_kmods=$(echo $KMODS | tr ' ' ',')"
+	[ -n "$KMODS_CONF" ] && cmdline+=" cnidvm_kmods=$(echo $KMODS_CONF | tr ' ' ',')"
 	if [ ${#only[@]} -gt 0 ]; then
 		cmdline+=" cnidvm_only=$(printf '%s,' "${only[@]}" | sed 's/,$//')"
 	fi
-	cmdline+=" $KAPPEND $append"
+	cmdline+=" cnidvm_hcd=$hcd $KAPPEND $append"
 	local qemu=(qemu-system-x86_64 -accel "$a" -m "$mem" -smp "$smp" -nodefaults
 		-no-user-config -display none -no-reboot
 		-kernel "$kernel" -initrd "$work/initrd.cpio" -append "$cmdline")
+	# QEMU's host controller with one usb-redir device per reader slot, its
+	# stream joined (a unix socket, QEMU on both ends) to the virtio-serial
+	# port cnid.redirN where the guest's cnid-emu-redir speaks usbredir.
+	if [ "$hcd" != dummy ]; then
+		local i sock
+		case $hcd in
+		uhci) qemu+=(-device piix3-usb-uhci,id=hc) ;;
+		xhci) qemu+=(-device qemu-xhci,id=hc) ;;
+		esac
+		qemu+=(-device virtio-serial-pci,id=vser)
+		# readers on root ports (uhci has 2, qemu-xhci 4 USB 2.0 ones); more
+		# go where QEMU puts them (behind a usb-hub it adds by itself)
+		local nports=2 port
+		[ "$hcd" = xhci ] && nports=4
+		for ((i = 0; i < udcs; i++)); do
+			sock=$work/redir$i.sock
+			port=
+			[ "$i" -lt "$nports" ] && port=",port=$((i + 1))"
+			qemu+=(-chardev "socket,id=redir$i,path=$sock,server=on,wait=off"
+				-device "usb-redir,chardev=redir$i,id=usbredir$i,bus=hc.0$port"
+				-chardev "socket,id=vport$i,path=$sock"
+				-device "virtserialport,bus=vser.0,chardev=vport$i,name=cnid.redir$i")
+		done
+		# xhci: a USB-serial bridge (QEMU's usb-serial, an FTDI chip: ftdi_sio,
+		# /dev/ttyUSB0) whose line ends at the virtio-serial port cnid.tty0,
+		# where 13-emu-usb-serial runs cnid-emu --tty
+		if [ "$hcd" = xhci ]; then
+			sock=$work/tty0.sock
+			qemu+=(-chardev "socket,id=ttyline0,path=$sock,server=on,wait=off"
+				-device "usb-serial,chardev=ttyline0,id=usbserial0,bus=hc.0,port=$((nports))"
+				-chardev "socket,id=ttyport0,path=$sock"
+				-device "virtserialport,bus=vser.0,chardev=ttyport0,name=cnid.tty0")
+		fi
+	fi
 	[ "$a" = kvm ] && qemu+=(-cpu host)
+	# more QEMU options, for debugging (e.g. VM_QEMU_ARGS="-trace usb_uhci_*")
+	local extra
+	read -r -a extra <<<"${VM_QEMU_ARGS:-}"
+	qemu+=("${extra[@]+"${extra[@]}"}")
 	if [ "$shell" = 1 ]; then
 		qemu+=(-serial mon:stdio -serial "file:$work/results.log")
 		timeout --foreground "$host_timeout" "${qemu[@]}" | tee "$work/console.log" || true
@@ -292,6 +349,13 @@ prepare_kernel() {
 	elif [ "$no_module" = 0 ]; then
 		echo "vm $KVER: kmod/ has no sources (or no kmod/Kbuild) yet: no cnid.ko in the image"
 	fi
+	# USB/IP (26-kmod-usbip): its modules when the kernel has them
+	local m root=${KMODDIR%/lib/modules/$KVER}
+	for m in usbip_host vhci_hcd; do
+		# shellcheck disable=SC2086
+		modprobe ${root:+-d "$root"} -S "$KVER" --show-depends "$m" >/dev/null 2>&1 &&
+			KMODS="$KMODS $m"
+	done
 	BASE=$(build_base "$KVER" "$work") || {
 		echo "vm $KVER: 0 passed, 1 failed (the initramfs cannot be built: see the error above)"
 		return 1
@@ -367,17 +431,20 @@ run_kernel() {
 	fi
 	wall=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
 	# keep the logs of this run as the kernel's latest
-	rm -f "$run/initrd.cpio" "$run/overlay.cpio" "$run/vmlinux" "$run/cnid.ko"
-	rm -rf "$work/last"
-	mv -T "$run" "$work/last" 2>/dev/null || { rm -rf "$work/last"; mv -T "$run" "$work/last"; }
+	rm -f "$run/initrd.cpio" "$run/overlay.cpio" "$run/vmlinux" "$run/cnid.ko" "$run"/redir*.sock "$run"/tty*.sock
+	local last=$work/last label="vm $KVER"
+	# a QEMU host controller run keeps its logs apart: last-uhci, last-xhci
+	[ "$hcd" != dummy ] && last=$work/last-$hcd label="vm $KVER/$hcd"
+	rm -rf "$last"
+	mv -T "$run" "$last" 2>/dev/null || { rm -rf "$last"; mv -T "$run" "$last"; }
 	# for the latency gate at the end: this run's results (a copy: another
 	# run of the rig may replace last/ meanwhile), and whether this kernel
 	# counts (release kernels, KDEFAULT=1; not the debug kernel)
-	cp "$work/last/results.log" "$COUNTS/$KNAME.results.log" 2>/dev/null ||
+	cp "$last/results.log" "$COUNTS/$KNAME.results.log" 2>/dev/null ||
 		: >"$COUNTS/$KNAME.results.log"
 	echo "$KVER ${KDEFAULT:-1} $COUNTS/$KNAME.results.log" >"$COUNTS/$KNAME.results"
-	"$VMDIR/verdict.sh" --label "vm $KVER" --wall "$wall" --boot "$MODE/$ACCEL" \
-		--counts "$COUNTS/$KNAME" "$work/last/console.log" "$work/last/results.log"
+	"$VMDIR/verdict.sh" --label "$label" --wall "$wall" --boot "$MODE/$ACCEL" \
+		--counts "$COUNTS/$KNAME" "$last/console.log" "$last/results.log"
 }
 
 mkdir -p "$OUT"

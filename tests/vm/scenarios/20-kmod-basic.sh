@@ -62,8 +62,9 @@ kill $sleeper 2>/dev/null
 wait $sleeper 2>/dev/null
 cnid_gadget_cleanup
 
-# Dynamic IDs: a reader of the same kind under another VID:PID.
-sh "$GADGET" setup -n dyn -u 0 -m single -c "$CARD" >"$CNID_EMU_RUN.dyn.setup" 2>&1 &&
+# Dynamic IDs: a reader of the same kind under another VID:PID (a configfs
+# gadget on dummy_hcd whatever the rig's --hcd: its IDs change in place).
+CNID_EMU_TRANSPORT=ffs sh "$GADGET" setup -n dyn -u 0 -m single -c "$CARD" >"$CNID_EMU_RUN.dyn.setup" 2>&1 &&
 	echo 0x1234 >/dev/null
 G2=/sys/kernel/config/usb_gadget/cnid-dyn
 if [ -e "$G2" ]; then
@@ -96,7 +97,7 @@ if [ -e "$G2" ]; then
 	cnid_check kmod.gone-after-rmmod sh -c '! ls /sys/class/usbmisc 2>/dev/null | grep -q "^cnid"'
 	cnid_check kmod.genl-family-gone-after-rmmod genl_absent
 	cnid_check kmod.reload cnid_load
-	sh "$GADGET" teardown -n dyn >/dev/null 2>&1
+	CNID_EMU_TRANSPORT=ffs sh "$GADGET" teardown -n dyn >/dev/null 2>&1
 else
 	cnid_fail kmod.dynamic-id "gadget setup: $(tail -n 2 "$CNID_EMU_RUN.dyn.setup" | tr '\n' ' ')"
 fi
