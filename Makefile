@@ -42,13 +42,14 @@ deps_words = $(foreach d,$(sort $(1)),'$(d)')
 
 include helper/lib/lib.mk
 include helper/cli/cli.mk
-include helper/daemon/daemon.mk
 include helper/python/python.mk
 include tests/unit/unit.mk
 include tests/cross/cross.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
 include tests/emu/emu.mk
+# after emu.mk: the daemon's tests name $(CNID_EMU) as a prerequisite
+include helper/daemon/daemon.mk
 include tests/vm/vm.mk
 include kmod/kmod.mk
 include tests/deep/deep.mk
