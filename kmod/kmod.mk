@@ -107,47 +107,23 @@ $(CNID_NL): tests/kmod/cnid-nl.c tests/emu/secret-scan.h kmod/uapi/cnid.h $(LIBC
 
 VM_GUEST_BINS += $(CNID_NL)
 
-# The privacy test (21-kmod-netlink) must fail on a planted leak: cnid.ko
-# built with KCFLAGS=-DCNID_TEST_LEAK for one kernel (6.1) dumps every reply
-# into dmesg; one guest boot, that scenario only (~40 s).
-.PHONY: privacy-canary
-privacy-canary: vm-guest
+# The module canaries, each tests/kmod/NAME.sh: one guest boot on one
+# kernel (6.1) with a module built to fail one scenario's judges.
+#   privacy-canary     21-kmod-netlink: KCFLAGS=-DCNID_TEST_LEAK dumps every
+#                      reply into dmesg (~40 s)
+#   nl-canary          21-kmod-netlink: seven faults planted into a copy of
+#                      netlink.c (~45 s: the EPOLLPRI judge waits out its 20 s)
+#   quarantine-canary  24-kmod-stale: KCFLAGS=-DCNID_TEST_NO_QUARANTINE; every
+#                      stale-reply case of both pipe modes must fail (~18 s)
+#   engine-canary      25-kmod-engine: KCFLAGS=-DCNID_TEST_ENGINE_PLANT, one
+#                      planted fault per promise; each judge must fail (~90 s)
+KMOD_CANARIES := privacy-canary nl-canary quarantine-canary engine-canary
+.PHONY: $(KMOD_CANARIES)
+$(KMOD_CANARIES): vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
-	BUILD='$(BUILD)' tests/kmod/privacy-canary.sh $(PRIVACY_CANARY_KERNEL)
+	BUILD='$(BUILD)' tests/kmod/$@.sh $(PRIVACY_CANARY_KERNEL)
 
-CHECK_TARGETS += privacy-canary
-
-# The trust, netlink and public-channel judges of 21-kmod-netlink must fail
-# on seven faults planted into a copy of netlink.c (tests/kmod/nl-canary.sh;
-# 6.1, one guest boot, ~45 s: the EPOLLPRI judge waits out its 20 s).
-.PHONY: nl-canary
-nl-canary: vm-guest
-	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
-	BUILD='$(BUILD)' tests/kmod/nl-canary.sh $(PRIVACY_CANARY_KERNEL)
-
-CHECK_TARGETS += nl-canary
-
-# The quarantine's planted fault: tests/kmod/quarantine-canary.sh boots
-# 24-kmod-stale (6.1, one guest boot) with a module built with
-# KCFLAGS=-DCNID_TEST_NO_QUARANTINE and requires every stale-reply case of
-# both pipe modes to fail (~18 s).
-.PHONY: quarantine-canary
-quarantine-canary: vm-guest
-	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
-	BUILD='$(BUILD)' tests/kmod/quarantine-canary.sh $(PRIVACY_CANARY_KERNEL)
-
-CHECK_TARGETS += quarantine-canary
-
-# The engine tests can fail: tests/kmod/engine-canary.sh boots
-# 25-kmod-engine (6.1, one guest boot) with a module built with
-# KCFLAGS=-DCNID_TEST_ENGINE_PLANT (one planted fault per promise) and
-# requires each judge of both pipe modes to fail (~90 s).
-.PHONY: engine-canary
-engine-canary: vm-guest
-	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
-	BUILD='$(BUILD)' tests/kmod/engine-canary.sh $(PRIVACY_CANARY_KERNEL)
-
-CHECK_TARGETS += engine-canary
+CHECK_TARGETS += $(KMOD_CANARIES)
 
 # Guest benchmark: /dev/cnidN vs usbfs round trip (bench/kmod-latency.c),
 # run by tests/vm/scenarios/30-kmod-latency.sh.
