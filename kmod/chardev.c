@@ -129,7 +129,7 @@ static int cnid_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Under dev->lock: what cf may wait for. */
+/* Has cf's wait for its reply ended (reply there, or no transaction)? */
 static bool cnid_file_ready(struct cnid_file *cf)
 {
 	struct cnid_dev *dev = cf->dev;
