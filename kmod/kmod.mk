@@ -108,7 +108,8 @@ $(CNID_NL): tests/kmod/cnid-nl.c tests/emu/secret-scan.h kmod/uapi/cnid.h $(LIBC
 VM_GUEST_BINS += $(CNID_NL)
 
 # The module canaries, each tests/kmod/NAME.sh: one guest boot on one
-# kernel (6.1) with a module built to fail one scenario's judges.
+# kernel (KMOD_CANARY_KERNEL) with a module built to fail one scenario's
+# judges.
 #   privacy-canary     21-kmod-netlink: KCFLAGS=-DCNID_TEST_LEAK dumps every
 #                      reply into dmesg (~40 s)
 #   nl-canary          21-kmod-netlink: seven faults planted into a copy of
@@ -117,11 +118,12 @@ VM_GUEST_BINS += $(CNID_NL)
 #                      stale-reply case of both pipe modes must fail (~18 s)
 #   engine-canary      25-kmod-engine: KCFLAGS=-DCNID_TEST_ENGINE_PLANT, one
 #                      planted fault per promise; each judge must fail (~90 s)
+KMOD_CANARY_KERNEL ?= 6.1
 KMOD_CANARIES := privacy-canary nl-canary quarantine-canary engine-canary
 .PHONY: $(KMOD_CANARIES)
 $(KMOD_CANARIES): vm-guest
 	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
-	BUILD='$(BUILD)' tests/kmod/$@.sh $(PRIVACY_CANARY_KERNEL)
+	BUILD='$(BUILD)' tests/kmod/$@.sh $(KMOD_CANARY_KERNEL)
 
 CHECK_TARGETS += $(KMOD_CANARIES)
 
