@@ -112,8 +112,9 @@ check-run: $(CHECK_TARGETS)
 # the QEMU guest's show.  (make demo-host: the sample cards decoded on the
 # host only.)
 demo: deps-demo
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory demo-vm
+	@echo "make demo: building everything (make all)"
+	@$(MAKE) -s --no-print-directory all
+	@$(MAKE) -s --no-print-directory demo-vm
 
 # The README's two commands and the packages' install test in a fresh Debian 12 root (tools/check-fresh.sh;
 # ~45 min, not part of make check).  FRESH_ARGS="--keep" keeps the root.

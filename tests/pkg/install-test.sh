@@ -40,12 +40,15 @@ set -uo pipefail
 # "PATH MARK ..."): what apt and dpkg themselves change (their logs, caches,
 # state); the user and group the cnid package made, with the shadow tools'
 # backups (kept after purge, as Debian keeps every package's system users:
-# systemd-sysusers never removes one); ld.so's cache; and depmod's indexes
-# of a kernel whose headers are installed but not its image (DKMS runs
-# depmod when it installs and removes the module; with the image installed,
-# as on a real machine, they exist before).
+# systemd-sysusers never removes one); ld.so's cache; depmod's indexes of
+# a kernel whose headers are installed but not its image (DKMS runs depmod
+# when it installs and removes the module; with the image installed, as on
+# a real machine, they exist before); and DKMS's own signing key
+# /var/lib/dkms/mok.key, .pub, which dkms makes at its first build when
+# openssl is there and keeps for every later module (dkms's, not cnid's:
+# the one enrolled for Secure Boot, README).
 E='( |$)'
-ALLOWED_PATHS="^/var/log/apt/|^/var/log/dpkg\.log$E|^/var/cache/apt/|^/var/cache/debconf/|^/var/lib/apt/|^/var/lib/dpkg/|^/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$E|^/etc/ld\.so\.cache$E|^/usr/lib/modules/[^/]+/modules\.[a-z.]+$E"
+ALLOWED_PATHS="^/var/log/apt/|^/var/log/dpkg\.log$E|^/var/cache/apt/|^/var/cache/debconf/|^/var/lib/apt/|^/var/lib/dpkg/|^/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$E|^/etc/ld\.so\.cache$E|^/usr/lib/modules/[^/]+/modules\.[a-z.]+$E|^/var/lib/dkms/mok\.(key|pub)$E"
 ALLOWED_ETC="^/etc/(passwd|group|shadow|gshadow)-?$E|^/etc/ld\.so\.cache$E"
 APT_TIMEOUT=${APT_TIMEOUT:-600}
 PKGS="cnid-dkms cnid libcnid0 libcnid-dev"
@@ -254,7 +257,7 @@ purge_set || die "apt-get purge"
 snapshot after
 leftovers before after || die "apt-get purge left files behind"
 dkms status -m cnid 2>/dev/null | grep -q . && die "dkms still knows cnid: $(dkms status -m cnid)"
-say "purged in $(($(date +%s) - t3)) s: every path as before ($(wc -l <"$out/after.paths") paths; allowed: apt's and dpkg's logs, caches and state, the kept group and user, ld.so.cache, depmod's indexes)"
+say "purged in $(($(date +%s) - t3)) s: every path as before ($(wc -l <"$out/after.paths") paths; allowed: apt's and dpkg's logs, caches and state, the kept group and user, ld.so.cache, depmod's indexes, DKMS's signing key)"
 
 # --- 4b. canary: a cnid-dkms without its prerm leaves its module behind ---
 cp "$debdir"/*.deb "$plants/" 2>/dev/null
