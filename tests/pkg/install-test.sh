@@ -168,7 +168,7 @@ judge_users() {
 	say "users: $g; $u"
 }
 judge_files() {
-	local f
+	local f more=""
 	dpkg --verify $PKGS >"$out/verify" 2>&1 || true
 	[ -s "$out/verify" ] && { say "dpkg --verify:"; cat "$out/verify"; return 1; }
 	for f in /usr/sbin/cnidd /usr/bin/cnid /usr/lib/udev/rules.d/70-cnid.rules \
@@ -180,13 +180,15 @@ judge_files() {
 	cnidd --check-config >"$out/check-config" 2>&1 || { say "cnidd --check-config failed: $(cat "$out/check-config")"; return 1; }
 	if command -v pkg-config >/dev/null; then
 		pkg-config --exists libcnid || { say "pkg-config does not know libcnid"; return 1; }
+		more="$more, pkg-config libcnid $(pkg-config --modversion libcnid)"
 	fi
 	if command -v python3 >/dev/null; then
 		(cd / && python3 -B -c 'import cnid; print(cnid.__file__)') >"$out/python" 2>&1 &&
 			grep -q '^/usr/lib/python3/dist-packages/cnid.py$' "$out/python" ||
 			{ say "import cnid: $(cat "$out/python")"; return 1; }
+		more="$more, python3: import cnid from $(cat "$out/python")"
 	fi
-	say "files: dpkg --verify clean, $(head -n 1 "$out/version"), cnidd --check-config ok"
+	say "files: dpkg --verify clean, $(head -n 1 "$out/version"), cnidd --check-config ok$more"
 }
 install_set() { # DIR: apt-get install its four packages
 	local d=$1 debs=()
