@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# cnid-vm: timeout=240
+# cnid-vm: timeout=420
+# (a passing run takes ~40 s; one whose events do not come waits each out:
+# ~4 min under load, make demo-canary)
 #
 # make demo's guest part (tests/demo/run.sh boots it with tests/vm/run.sh
 # --scenario): what a user of a machine with a reader sees.  cnid.ko is
