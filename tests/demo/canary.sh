@@ -84,6 +84,7 @@ plant helper/daemon/record.c "$out/A/record.c" 2 \
 cnidd_with "$out/A" record
 binsA=$(for b in $VM_GUEST_BINS; do [ "$b" = "$CNID_CLI_STATIC" ] && echo "$out/A/bin/cnid" || echo "$b"; done)
 filesA=$(for f in $VM_GUEST_FILES; do [ "$f" = "$DAEMON_GUEST_DYN/cnidd-udev" ] && echo "$out/A/cnidd-udev" || echo "$f"; done)
+# shellcheck disable=SC2086,SC2116 # (one line, space separated)
 run_demo "$out/A" "$(echo $binsA)" "$(echo $filesA)"
 # shellcheck disable=SC2046
 expect "$out/A" FAIL $(each watch-public) $(each decoded) $(each record) $(each record-refused-to-others) $(each record-gone)
@@ -97,6 +98,7 @@ plant helper/daemon/devices.c "$out/B/devices.c" 1 \
 	-e 's/if (action \&\& !strcmp(action, "remove"))/if (0)/'
 cnidd_with "$out/B" announce reader devices
 filesB=$(for f in $VM_GUEST_FILES; do [ "$f" = "$DAEMON_GUEST_DYN/cnidd-udev" ] && echo "$out/B/cnidd-udev" || echo "$f"; done)
+# shellcheck disable=SC2086,SC2116
 run_demo "$out/B" "$VM_GUEST_BINS" "$(echo $filesB)"
 # shellcheck disable=SC2046
 expect "$out/B" FAIL $(each watch-details) $(each uevent) $(each uevent-removed) demo.privacy.cnidd.log demo.cnidd-removed

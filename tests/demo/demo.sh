@@ -28,6 +28,7 @@ emu() { cnid-emu ctl "$CTL" "$@" >/dev/null; }
 # only the show on the console, not the kernel's messages
 dmesg -n 1 2>/dev/null
 
+# shellcheck disable=SC2154 # _from: set by eval
 # since FILE: what came into FILE since the last look at it (by line
 # count) into $T/new; not in a pipeline or $(...), it remembers how far
 # it read

@@ -154,8 +154,10 @@ judge_dkms() {
 		grep -q "^cnid/0.1, $k, x86_64: installed" <<<"$st" || { say "dkms status: no cnid/0.1 installed for $k: $st"; return 1; }
 		local ko
 		ko=$(modinfo -k "$k" -F filename cnid 2>/dev/null)
-		[ -n "$ko" ] && modinfo -F vermagic "$ko" | grep -q "^$k " ||
-			{ say "no cnid.ko for $k where modprobe looks ($ko)"; return 1; }
+		if [ -z "$ko" ] || ! modinfo -F vermagic "$ko" | grep -q "^$k "; then
+			say "no cnid.ko for $k where modprobe looks ($ko)"
+			return 1
+		fi
 		say "dkms: cnid/0.1 built and installed for $k ($ko)"
 	done
 	[ "$n" -gt 0 ] || { say "no kernel headers in the root"; return 1; }
@@ -169,6 +171,7 @@ judge_users() {
 }
 judge_files() {
 	local f more=""
+	# shellcheck disable=SC2086 # PKGS: four names
 	dpkg --verify $PKGS >"$out/verify" 2>&1 || true
 	[ -s "$out/verify" ] && { say "dpkg --verify:"; cat "$out/verify"; return 1; }
 	for f in /usr/sbin/cnidd /usr/bin/cnid /usr/lib/udev/rules.d/70-cnid.rules \
@@ -183,9 +186,11 @@ judge_files() {
 		more="$more, pkg-config libcnid $(pkg-config --modversion libcnid)"
 	fi
 	if command -v python3 >/dev/null; then
-		(cd / && python3 -B -c 'import cnid; print(cnid.__file__)') >"$out/python" 2>&1 &&
-			grep -q '^/usr/lib/python3/dist-packages/cnid.py$' "$out/python" ||
-			{ say "import cnid: $(cat "$out/python")"; return 1; }
+		if ! (cd / && python3 -B -c 'import cnid; print(cnid.__file__)') >"$out/python" 2>&1 ||
+			! grep -q '^/usr/lib/python3/dist-packages/cnid.py$' "$out/python"; then
+			say "import cnid: $(cat "$out/python")"
+			return 1
+		fi
 		more="$more, python3: import cnid from $(cat "$out/python")"
 	fi
 	say "files: dpkg --verify clean, $(head -n 1 "$out/version"), cnidd --check-config ok$more"
@@ -197,6 +202,7 @@ install_set() { # DIR: apt-get install its four packages
 		{ tail -n 30 "$out/install.log"; return 1; }
 }
 purge_set() {
+	# shellcheck disable=SC2086
 	apt_get purge $PKGS >"$out/purge.log" 2>&1 || { tail -n 30 "$out/purge.log"; return 1; }
 }
 
