@@ -279,7 +279,7 @@ fi
 say "canary: a cnid-dkms without its prerm: caught ($(grep -c '^  /.* > ' "$out/plant.leftovers") paths left, e.g. $(grep -m1 'cnid.ko' "$out/plant.leftovers" | sed 's/^ *//'))"
 # clean up what it left (the DKMS tree and the module), and prove it
 rm -rf /var/lib/dkms/cnid
-for k in $(kernels); do rm -f /lib/modules/"$k"/updates/dkms/cnid.ko*; rmdir /lib/modules/"$k"/updates/dkms /lib/modules/"$k"/updates 2>/dev/null; depmod "$k"; done
+for k in $(kernels); do rm -f /lib/modules/"$k"/updates/dkms/cnid.ko*; rmdir /lib/modules/"$k"/updates/dkms /lib/modules/"$k"/updates 2>/dev/null; depmod "$k" 2>/dev/null; done
 snapshot clean
 leftovers before clean || die "cleaning up after the prerm canary"
 say "PASSED in $(($(date +%s) - t0)) s (prerequisites $((t1 - t0)) s)"
