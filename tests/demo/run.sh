@@ -15,7 +15,7 @@ set -uo pipefail
 kernel=${1:-6.1}
 t0=$(date +%s)
 echo "cnid demo: booting Debian's $kernel kernel under QEMU with cnid.ko, cnidd and a"
-echo "virtual reader; four synthetic cards follow, one at a time (a few minutes under TCG)"
+echo "virtual reader; four synthetic cards follow, one at a time (about a minute under TCG)"
 echo
 # The guest's lines between the scenario's start and end markers; kernel
 # messages (a printk timestamp) and passing TEST lines left out.
