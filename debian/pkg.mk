@@ -16,7 +16,7 @@
 #                   (mmdebstrap, PKG_INSTALL_ROOT), DKMS building cnid.ko
 #                   for its kernel headers, the cnid group and cnidd user,
 #                   the files; purged, nothing left but what the script
-#                   allows; four canaries.  ~7 min, not in make check.
+#                   allows; four canaries.  ~2.5 min, not in make check.
 #   make check-pkg-install-here  the same in the root make runs in, which
 #                   must be a chroot (make check-fresh's last step).
 
