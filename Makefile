@@ -30,14 +30,16 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 CHECK_TARGETS :=
 ALL_TARGETS :=
 # Debian packages, declared by the fragment whose targets run them:
-# DEPS_BUILD for `make` and `make demo`, DEPS_CHECK for the rest of
-# `make check` (tools/install-deps.sh explains the kernel-* items).
+# DEPS_BUILD for `make`, DEPS_DEMO for what `make demo` adds (the QEMU
+# rig's core), DEPS_CHECK for the rest of `make check`
+# (tools/install-deps.sh explains the kernel-* items).
 DEPS_BUILD := build-essential
+DEPS_DEMO :=
 DEPS_CHECK :=
 # shell words for a package list, sorted, each quoted (items may hold globs)
 deps_words = $(foreach d,$(sort $(1)),'$(d)')
 
-.PHONY: all check deps deps-build print-deps demo module module-clean clean install
+.PHONY: all check deps deps-build deps-demo print-deps demo module module-clean clean install
 .DEFAULT_GOAL := all
 
 include helper/lib/lib.mk
@@ -55,6 +57,7 @@ include kmod/kmod.mk
 include tests/deep/deep.mk
 include man/man.mk
 include debian/pkg.mk
+include tests/demo/demo.mk
 
 all: $(ALL_TARGETS)
 
@@ -85,13 +88,17 @@ uninstall-activate: $(UNINSTALL_PARTS)
 	$(call activate,)
 
 deps:
-	@tools/install-deps.sh $(call deps_words,$(DEPS_BUILD) $(DEPS_CHECK))
+	@tools/install-deps.sh $(call deps_words,$(DEPS_BUILD) $(DEPS_DEMO) $(DEPS_CHECK))
 
 deps-build:
 	@tools/install-deps.sh $(call deps_words,$(DEPS_BUILD))
 
+deps-demo:
+	@tools/install-deps.sh $(call deps_words,$(DEPS_BUILD) $(DEPS_DEMO))
+
 print-deps:
 	@echo "DEPS_BUILD=$(call deps_words,$(DEPS_BUILD))"
+	@echo "DEPS_DEMO=$(call deps_words,$(DEPS_DEMO))"
 	@echo "DEPS_CHECK=$(call deps_words,$(DEPS_CHECK))"
 
 check: deps
@@ -101,11 +108,16 @@ check: deps
 check-run: $(CHECK_TARGETS)
 	@echo "make check: all of [$(CHECK_TARGETS)] passed"
 
-demo: deps-build
-	@$(MAKE) --no-print-directory demo-run
+# The README's first command (tests/demo/demo.mk): build everything, then
+# the QEMU guest's show.  (make demo-host: the sample cards decoded on the
+# host only.)
+demo: deps-demo
+	@echo "make demo: building everything (make all)"
+	@$(MAKE) -s --no-print-directory all
+	@$(MAKE) -s --no-print-directory demo-vm
 
-# The README's two commands in a fresh Debian 12 root (tools/check-fresh.sh;
-# ~30 min, not part of make check).  FRESH_ARGS="--keep" keeps the root.
+# The README's two commands and the packages' install test in a fresh Debian 12 root (tools/check-fresh.sh;
+# ~45 min, not part of make check).  FRESH_ARGS="--keep" keeps the root.
 .PHONY: check-fresh
 check-fresh:
 	@tools/install-deps.sh mmdebstrap git

@@ -2,20 +2,24 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # make check-fresh: prove that a fresh Debian 12 machine passes the README's
-# two commands.  Builds a minimal bookworm root with mmdebstrap (only `make`
-# added: the README's commands start with it), clones this repository's HEAD
-# into it (a clean clone: uncommitted changes are not in it), mounts /proc,
-# /sys and /dev and runs, inside it, as root with CI=true:
-#     make demo     then     make check
-# Everything else must be installed by the project's own scripts.  Each step
-# is timed; the logs stay in $BUILD/fresh/.  The root is removed at the end
-# (keep it with --keep).  Not part of make check: it takes ~30 min.
+# two commands and installs and purges the Debian packages.  Builds a
+# minimal bookworm root with mmdebstrap (only `make` added: the README's
+# commands start with it), clones this repository's HEAD into it (a clean
+# clone: uncommitted changes are not in it), mounts /proc, /sys and /dev
+# and runs, inside it, as root with CI=true:
+#     make demo;  make check;  make check-pkg-install-here
+# (the last: the .debs installed with apt in that root, DKMS building the
+# module for its kernel headers, then purged, nothing left behind;
+# tests/pkg/install-test.sh).  Everything else must be installed by the
+# project's own scripts.  Each step is timed; the logs stay in
+# $BUILD/fresh/.  The root is removed at the end (keep it with --keep).
+# Not part of make check: it takes ~45 min.
 #
 # The root's apt sources are the host's own Debian entries (so the mirror is
 # whatever this machine uses).
 #
 # Usage: tools/check-fresh.sh [--keep] [--root DIR] [--steps 'CMD;CMD']
-#   --steps   other commands to run in the clone instead of the README's two
+#   --steps   other commands to run in the clone instead of those three
 #             (experiments: --steps 'make deps; make deep-kernel')
 set -euo pipefail
 
@@ -24,7 +28,7 @@ BUILD=${BUILD:-build}
 out=$ROOT/$BUILD/fresh
 froot=${CNID_FRESH_ROOT:-/var/tmp/cnid-fresh}
 keep=0
-steps=("make demo" "make check")
+steps=("make demo" "make check" "make check-pkg-install-here")
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=1 ;;

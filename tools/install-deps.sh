@@ -3,8 +3,9 @@
 #
 # Install the Debian 12 packages that cnid's targets run.  The lists are not
 # kept here: each Makefile fragment declares what its own targets use
-# (DEPS_BUILD for `make` and `make demo`, DEPS_CHECK for the rest of
-# `make check`), and `make deps` / `make deps-build` pass them in.  Fast no-op
+# (DEPS_BUILD for `make`, DEPS_DEMO for what `make demo` adds, DEPS_CHECK
+# for the rest of `make check`), and `make deps` / `make deps-demo` /
+# `make deps-build` pass them in.  Fast no-op
 # when everything is present.  Run as root.
 #
 # Usage: tools/install-deps.sh [--dry-run] ITEM...

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The command-line tool `cnid`: one file per subcommand, dispatch in main.c.
 #
-#   make demo-run   decode the bundled sample cards (tests/cards/*.card),
+#   make demo-host  decode the bundled sample cards (tests/cards/*.card),
 #                   built into reply frames by `cnid encode`
 #   make check-cli  the CLI tests (tests/cli/), part of `make check`
 #   make check-cli-canary  planted faults (tests/cli/plants) must fail them
@@ -55,11 +55,11 @@ $(BUILD)/samples/%.frame: tests/cards/%.card $(CNID_CLI)
 	@fp=$$(grep -Eq '^[[:space:]]*fingerprints[[:space:]]*=[[:space:]]*[1-9]' $< && echo --fingerprint); \
 		$(CNID_CLI) encode $$fp $< > $@.tmp && mv $@.tmp $@
 
-.PHONY: samples demo-run check-cli
+.PHONY: samples demo-host check-cli
 samples: $(SAMPLE_FRAMES)
 
 # Exit 1 (a card with validation errors) is part of the show; 2 is a failure.
-demo-run: $(CNID_CLI) $(SAMPLE_FRAMES)
+demo-host: $(CNID_CLI) $(SAMPLE_FRAMES)
 	@for f in $(SAMPLE_FRAMES); do \
 		echo "== $$(basename $$f .frame)  ($$f)"; \
 		$(CNID_CLI) decode "$$f"; rc=$$?; \

@@ -21,8 +21,11 @@
 # xz/zstd for the kernels' compressed modules, udev for the guest's udevd,
 # `file` and rsync for the guest root; the kernels it boots (Debian 12's
 # default 6.1 and its 6.12 line) with their headers for building cnid.ko.
-DEPS_CHECK += qemu-system-x86 busybox-static cpio kmod xz-utils zstd rsync file udev mmdebstrap \
-	linux-image-amd64 linux-headers-amd64 kernel-pair:6.12.*+deb12-amd64
+# DEPS_VM (the core: one guest on Debian 12's default kernel) is also what
+# make demo adds (tests/demo/demo.mk).
+DEPS_VM := qemu-system-x86 busybox-static cpio kmod xz-utils zstd rsync file udev \
+	linux-image-amd64 linux-headers-amd64
+DEPS_CHECK += $(DEPS_VM) mmdebstrap kernel-pair:6.12.*+deb12-amd64
 
 VM_GUEST_BINS ?=
 VM_GUEST_DYN_BINS ?=
