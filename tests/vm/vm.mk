@@ -75,8 +75,8 @@ vmstress: vm-guest
 # README "Host controllers"): the virtual reader's own checks and the
 # module's scenarios.  make check runs one kernel per controller with the
 # virtual reader's checks, the module's basic, netlink, unplug and udev
-# scenarios and the card read (~280 s more than the three of before,
-# measured under load ~5); make check-hcd runs the whole list on every
+# scenarios and the card read (277 s in all, ~190 s more than the three of
+# before; 280 s more under load ~5); make check-hcd runs the whole list on every
 # kernel.  make check leaves out 30-kmod-latency here (71 s on UHCI, 65 s on
 # xHCI): the latency gate runs on dummy_hcd for every kernel, and on UHCI
 # 6.1 split mode its ratio was 1.32 and 1.40 (two runs, 2026-11-30), over
