@@ -262,12 +262,35 @@ static int ur_string_desc(struct ur *u, unsigned idx, uint8_t *p, size_t max)
 
 /* ---- device state ---------------------------------------------------- */
 
-static void ur_drop_requests(struct ur *u)
+/*
+ * Forget the endpoints' state.  answer: each pending IN request gets its
+ * reply, status cancelled, as usbredir's own usbredirhost cancels its
+ * transfers on a reset, SET_CONFIGURATION or SET_INTERFACE.  QEMU keeps a
+ * packet it cancels in a list until the reply for that id comes, and drops
+ * the next reply with that id; its UHCI uses the TD's address as the id
+ * and cancels a packet late (a "ghost", tests/vm/README.md), after a port
+ * reset too.  A request dropped without a reply thus left its id in that
+ * list for good, and the control transfer that reused the TD - the
+ * descriptor read of the re-enumeration - lost its reply (error -110).
+ * Without answer (a disconnect) QEMU forgets every packet itself.
+ */
+static void ur_drop_requests(struct ur *u, bool answer)
 {
 	for (int i = 0; i < u->neps; i++) {
 		struct ur_ep *ep = &u->ep[i];
 
 		while (ep->count) {
+			struct usb_redir_bulk_packet_header h = {
+				.endpoint = ep->addr,
+				.status = usb_redir_cancelled,
+			};
+
+			if (answer) {
+				emu_log_event(u->e, "usbredir: IN request %llu on %02x cancelled by the device",
+					      (unsigned long long)ep->req[ep->head].id, ep->addr);
+				usbredirparser_send_bulk_packet(u->parser, ep->req[ep->head].id, &h,
+								NULL, 0);
+			}
 			free(ep->req[ep->head].buf);
 			ep->head = (ep->head + 1) % UR_MAX_REQ;
 			ep->count--;
@@ -284,12 +307,12 @@ static void ur_drop_requests(struct ur *u)
 }
 
 /* A disconnect, reset or new configuration: nothing from before counts. */
-static void ur_disconnected(struct ur *u, const char *why)
+static void ur_disconnected(struct ur *u, const char *why, bool answer)
 {
 	if (u->config)
 		emu_log_event(u->e, "usb %s", why);
 	u->config = 0;
-	ur_drop_requests(u);
+	ur_drop_requests(u, answer);
 	emu_transport_reset(u->e);
 }
 
@@ -415,7 +438,7 @@ static void ur_hello(void *priv, struct usb_redir_hello_header *h)
 
 static void ur_reset(void *priv)
 {
-	ur_disconnected(priv, "reset");
+	ur_disconnected(priv, "reset", true);
 }
 
 static void ur_set_configuration(void *priv, uint64_t id,
@@ -433,7 +456,7 @@ static void ur_set_configuration(void *priv, uint64_t id,
 		usbredirparser_send_configuration_status(u->parser, id, &st);
 		return;
 	}
-	ur_disconnected(u, sc->configuration ? "re-enable" : "disable");
+	ur_disconnected(u, sc->configuration ? "re-enable" : "disable", true);
 	u->config = sc->configuration;
 	if (u->config)
 		emu_log_event(u->e, "usb enable");
@@ -462,7 +485,7 @@ static void ur_set_alt_setting(void *priv, uint64_t id, struct usb_redir_set_alt
 
 	/* SET_INTERFACE resets the interface's endpoints */
 	if (st.status == usb_redir_success && u->config) {
-		ur_drop_requests(u);
+		ur_drop_requests(u, true);
 		emu_transport_reset(u->e);
 	}
 	usbredirparser_send_alt_setting_status(u->parser, id, &st);
@@ -714,7 +737,7 @@ static int ur_unplug(struct emu *e)
 	(void)e;
 	if (!u->attached)
 		return -ENOTCONN;
-	ur_disconnected(u, "unplug");
+	ur_disconnected(u, "unplug", false);
 	usbredirparser_send_device_disconnect(u->parser);
 	u->attached = false;
 	ur_checkpoint(u);
@@ -784,7 +807,7 @@ static void ur_close(struct emu *e)
 	if (!u->parser)
 		return;
 	if (u->attached) {
-		ur_drop_requests(u);
+		ur_drop_requests(u, false);
 		usbredirparser_send_device_disconnect(u->parser);
 		u->attached = false;
 	}

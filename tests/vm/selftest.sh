@@ -110,6 +110,14 @@ if ! verdict failed && [ "$(cat "$tmp/counts")" = "1 1 1" ] && grep -q 'TEST a F
 else
 	ko verdict.fail-line "$(cat "$tmp/counts")"
 fi
+# the FAIL lines are repeated under the run's label, also when it has a slash (--hcd)
+"$here/verdict.sh" --label "vm 6.1/uhci" --counts "$tmp/counts" "$tmp/clean" "$tmp/failed.res" \
+	>"$tmp/verdict.out" 2>&1
+if grep -qx '  vm 6.1/uhci: TEST a FAIL wrong reply' "$tmp/verdict.out"; then
+	ok verdict.fail-line-labelled
+else
+	ko verdict.fail-line-labelled "$(head -n 3 "$tmp/verdict.out")"
+fi
 mkres nomarker "${good[@]:0:5}"
 if ! verdict nomarker && grep -q 'no completion marker' "$tmp/verdict.out"; then
 	ok verdict.no-marker

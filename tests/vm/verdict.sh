@@ -114,7 +114,8 @@ echo "$passed $failed $skipped" >"$counts"
 
 times=$(awk '$1 == "CNID-VM-TIME" { printf "%s %s %ss", sep, $2, $3; sep = "," }' <<<"$res")
 [ -n "$times" ] && echo "  $label: scenario times:$times"
-grep -E '^TEST [^ ]+ FAIL' <<<"$tests" | sed "s/^/  $label: /" || [ $? = 1 ]
+# (awk, not sed: a --hcd run's label has a slash, "vm 6.1.0-57-amd64/uhci")
+grep -E '^TEST [^ ]+ FAIL' <<<"$tests" | awk -v l="$label" '{ print "  " l ": " $0 }' || [ $? = 1 ]
 for p in "${problems[@]+"${problems[@]}"}"; do
 	printf '  %s: %s\n' "$label" "$p"
 done
