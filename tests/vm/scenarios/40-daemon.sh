@@ -14,6 +14,10 @@
 # - the card pulled during its read: read_failed, no record;
 # - the reader unplugged in the middle of a read reply: no record, cnidd
 #   lives on and serves it again once it is back, and reads the card;
+# - four readers at once (dummy_hcd reloaded with four UDCs), one of them
+#   never answering: the three others' cards are each announced within
+#   2.9 s of their round's start, the stalled one is reported (sam_state
+#   fault) and recovers once it answers again;
 # - no name or number in cnidd's log, the netlink capture, the uevents or
 #   dmesg (scan-log: every encoding and form).
 . /lib/cnid-vm.sh
