@@ -154,7 +154,7 @@ CHECK_TARGETS += check-daemon-unit
 # record 0640 cnidd:cnid, reload, stop, no personal data in its journal; then
 # a planted record.c and ExecReload must fail (tests/daemon/systemd-unit.sh).
 # Root; the container's root is made once with mmdebstrap (~55 s, ~200 MB in
-# /var/tmp/cnid-systemd-root), then ~30 s; not part of make check.
+# /var/tmp/cnid-systemd-root), then ~13 s; not part of make check.
 DEPS_CHECK += systemd-container
 .PHONY: check-daemon-systemd
 check-daemon-systemd: $(CNIDD) $(DAEMON_OBJS) $(LIBCNID) $(DAEMON_SCAN) $(BUILD)/static/cnid-emu
