@@ -17,8 +17,8 @@
 #            (decode, validate, record file; the host bench's figure)
 #   relay    cnidd's event line -> subscriber (the announcement ioctl,
 #            cnid.ko's multicast, the subscriber's wake-up)
-# N = 20 (make vmcheck: a loose gate, read -> subscriber p50 < 100 ms under
-# TCG, where 15-30 ms is measured at load 4-7 and the p99 of 20 swings with
+# N = 20 (make vmcheck: a loose gate, read -> subscriber p50 < 150 ms under
+# TCG, where 14-41 ms is measured at load 4-9 and the p99 of 20 swings with
 # the load, and a check that every presentation gave exactly one card_read
 # and no read_failed), or
 # cnidvm_daemon_latency_n=N on the kernel command line (make
@@ -31,7 +31,7 @@ T=$CNID_VM_TMP
 W=$CNID_TEST_DIR
 N=$(sed -n 's/.*cnidvm_daemon_latency_n=\([0-9]*\).*/\1/p' /proc/cmdline)
 : "${N:=20}"
-GATE_US=100000
+GATE_US=150000
 CTL=$CNID_EMU_RUN/sam0/ctl
 emu() { cnid-emu ctl "$CTL" "$@" >/dev/null; }
 LOG=$T/cnidd.log
