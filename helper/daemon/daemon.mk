@@ -148,10 +148,29 @@ check-daemon-unit: $(DAEMON_UNIT) $(CNIDD)
 	@tests/daemon/unit-exposure.sh $(DAEMON_UNIT) $(DAEMON_EXPOSURE_MAX) $(BUILD)/unit-check $(CNIDD)
 CHECK_TARGETS += check-daemon-unit
 
+# cnidd.service under a real systemd (Debian 12's) in a systemd-nspawn
+# container, not the host's init: starts (Type=notify: Ready), runs as
+# cnidd:cnid with CAP_NET_ADMIN alone, reads a card from a pty reader, the
+# record 0640 cnidd:cnid, reload, stop, no personal data in its journal; then
+# a planted record.c and ExecReload must fail (tests/daemon/systemd-unit.sh).
+# Root; the container's root is made once with mmdebstrap (~55 s, ~200 MB in
+# /var/tmp/cnid-systemd-root), then ~13 s; not part of make check.
+DEPS_CHECK += systemd-container
+.PHONY: check-daemon-systemd
+check-daemon-systemd: $(CNIDD) $(DAEMON_OBJS) $(LIBCNID) $(DAEMON_SCAN) $(BUILD)/static/cnid-emu
+	@CC='$(CC)' CFLAGS_ALL='$(CFLAGS_ALL)' DAEMON_CFLAGS='$(DAEMON_CFLAGS)' CLI_CFLAGS='$(CLI_CFLAGS)' \
+		DAEMON_OBJS='$(DAEMON_OBJS)' LIBCNID='$(LIBCNID)' DAEMON_LIBS='$(DAEMON_LIBS)' \
+		tests/daemon/systemd-unit.sh $(BUILD)/daemon-systemd $(CNIDD) $(DAEMON_SCAN) \
+		$(BUILD)/static/cnid-emu
+
 # The QEMU scenario 40-daemon must fail with a planted static cnidd (a read
-# committed unconfirmed, a number logged) and cnid (details for anyone):
-# ~45 s, one kernel, not part of make check (make vmcheck runs 40-daemon
-# itself on every kernel).
+# committed unconfirmed, a number logged) and cnid (details for anyone), and
+# 41-daemon-udev with a udev-deaf dynamic one; 40-daemon again with a cnidd
+# that waits for each reply (four readers, one stalled), 32-daemon-latency
+# with one that sleeps before announcing, 42-daemon-usb-serial (xHCI) with the
+# udev-deaf one (tests/daemon/vm-canary.sh): four boots, ~7 min, not part of
+# make check (make vmcheck runs the scenarios themselves on every kernel).
+DAEMON_VM_CANARY_SERIAL ?= xhci:6.12
 DAEMON_VM_CANARY_KERNEL ?= 6.1
 .PHONY: daemon-vm-canary
 daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(CLI_OBJS_STATIC) $(DAEMON_OBJS) $(LIBCNID) vm-guest
@@ -161,6 +180,7 @@ daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(CLI_OBJS_STATIC) $(DAEMON_OBJS) $(LIBC
 		CLI_CFLAGS='$(CLI_CFLAGS)' DAEMON_OBJS_STATIC='$(DAEMON_OBJS_STATIC)' \
 		LIBCNID='$(LIBCNID)' CNIDD_STATIC='$(CNIDD_STATIC)' \
 		VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' \
+		VM_GUEST_DYN_BINS='$(strip $(VM_GUEST_DYN_BINS))' DAEMON_VM_CANARY_SERIAL='$(DAEMON_VM_CANARY_SERIAL)' \
 		tests/daemon/vm-canary.sh $(BUILD)/daemon-vm-canary $(DAEMON_VM_CANARY_KERNEL)
 
 # cnidd's figures (bench/daemon-bench.py): event latency p50/p99 over 200
@@ -169,6 +189,24 @@ daemon-vm-canary: $(DAEMON_OBJS_STATIC) $(CLI_OBJS_STATIC) $(DAEMON_OBJS) $(LIBC
 .PHONY: bench-daemon
 bench-daemon: $(CNIDD) $(CNID_EMU)
 	@CNIDD=$(CNIDD) CNID_EMU=$(CNID_EMU) python3 bench/daemon-bench.py $(BENCH_DAEMON_ARGS)
+
+# The event latency end to end in the QEMU guest (tests/vm/scenarios/
+# 32-daemon-latency.sh): the reader's last byte of the read reply -> the
+# card_read event in a netlink subscriber of cnid.ko's group, p50/p99 over
+# BENCH_DAEMON_VM_N (200) presentations, on every kernel (~2 min a kernel
+# under TCG; make vmcheck runs the same scenario with 20).
+BENCH_DAEMON_VM_N ?= 200
+.PHONY: bench-daemon-vm
+bench-daemon-vm: vm-guest
+	@mkdir -p $(BUILD)/vm && touch $(BUILD)/vm/bench-daemon-vm.stamp
+	@VM_GUEST_BINS='$(strip $(VM_GUEST_BINS))' VM_GUEST_DYN_BINS='$(strip $(VM_GUEST_DYN_BINS))' \
+	VM_GUEST_FILES='$(strip $(VM_GUEST_FILES))' BUILD='$(BUILD)' \
+	tests/vm/run.sh --only 32-daemon --append cnidvm_daemon_latency_n=$(BENCH_DAEMON_VM_N) $(VM_ARGS)
+	@for f in $(BUILD)/vm/*/last/results.log; do \
+		[ "$$f" -nt $(BUILD)/vm/bench-daemon-vm.stamp ] || continue; \
+		k=$${f#$(BUILD)/vm/}; \
+		sed -n "s|^TEST bench.daemon-latency PASS  # |bench-daemon-vm $${k%%/*}: |p" "$$f"; \
+	done
 
 # The dynamic cnidd (libudev) for tests/vm/scenarios/41-daemon-udev.sh, with
 # the libraries the guest lacks (it has glibc, for udevadm); run there with

@@ -20,7 +20,10 @@
  *   cnid-nl dump-intr N                register N serial readers, dump with a small
  *                                      buffer, change the list between rounds: the
  *                                      dump must say NLM_F_DUMP_INTR (and not without)
- *   cnid-nl listen COUNT TIMEOUT_S     print COUNT messages of the "events" group
+ *   cnid-nl listen COUNT TIMEOUT_S [mono]
+ *                                      print COUNT messages of the "events" group;
+ *                                      mono: each line starts with the
+ *                                      CLOCK_MONOTONIC us of its recv()
  *   cnid-nl serve NODE HOLD            CNID_IOC_SERVE, hold the server fd HOLD s, or
  *                                      until the file HOLD exists (any HOLD here)
  *   cnid-nl announce NODE EVENT [k=v...]
@@ -58,6 +61,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,11 +303,12 @@ static int recv_replies(int fd, int print, size_t bufsz, int *intr)
 	}
 }
 
-static int cmd_listen(int fd, int count, int timeout_s)
+static int cmd_listen(int fd, int count, int timeout_s, bool mono)
 {
 	static char buf[BUFSZ];
 	time_t end = time(NULL) + timeout_s;
 	int got = 0;
+	struct timespec ts;
 
 	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group_id, sizeof(group_id)) < 0)
 		return errno;
@@ -318,9 +323,13 @@ static int cmd_listen(int fd, int count, int timeout_s)
 
 		if (n < 0)
 			return errno;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
 		     nh = NLMSG_NEXT(nh, n)) {
 			if (nh->nlmsg_type == family_id) {
+				if (mono)
+					printf("%llu ", (unsigned long long)ts.tv_sec * 1000000ull +
+						       (unsigned long long)ts.tv_nsec / 1000);
 				print_msg(nh);
 				got++;
 			}
@@ -1011,7 +1020,7 @@ int main(int argc, char **argv)
 		return cmd_read_announce(argv[2], argv[3]);
 	if (argc < 2) {
 		fprintf(stderr, "usage: cnid-nl [--as UID[:GID] [--cap]] family | dump | get READER | policy | "
-			"forge CASE [READER] | dump-intr N | listen COUNT TIMEOUT_S | serve NODE HOLD | "
+			"forge CASE [READER] | dump-intr N | listen COUNT TIMEOUT_S [mono] | serve NODE HOLD | "
 			"announce NODE|- EVENT [k=v...] [NODE] | serial PORT HOLD [EVENT k=v...] | "
 			"state NODE|ctl:ID | wait-pri NODE MS | read-announce NODE SECRETS | "
 			"offer NODE SECRETS | scan SECRETS FILE...\n");
@@ -1043,8 +1052,8 @@ int main(int argc, char **argv)
 		return cmd_forge(fd, argv[2], argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 0);
 	if (strcmp(argv[1], "dump-intr") == 0 && argc == 3)
 		return cmd_dump_intr(fd, atoi(argv[2]));
-	if (strcmp(argv[1], "listen") == 0 && argc == 4)
-		return cmd_listen(fd, atoi(argv[2]), atoi(argv[3]));
+	if (strcmp(argv[1], "listen") == 0 && (argc == 4 || (argc == 5 && !strcmp(argv[4], "mono"))))
+		return cmd_listen(fd, atoi(argv[2]), atoi(argv[3]), argc == 5);
 	if (strcmp(argv[1], "offer") == 0 && argc == 4)
 		return cmd_offer(fd, argv[2], argv[3]);
 	return 2;

@@ -171,6 +171,22 @@ cnid_restore_hcd() {
 	cnid_reload_hcd is_high_speed=0 num="$CNID_VM_UDCS" && cnid_hcd_as_rig
 }
 
+# cnid_want_udcs N: room for N virtual readers (gadget.sh setup -u 0..N-1).
+# On dummy_hcd, with fewer UDCs than N, dummy_hcd is reloaded with num=N (no
+# gadget may be bound yet; the runner restores the rig's count after the
+# scenario).  On QEMU's controllers the slots are the usb-redir devices
+# run.sh made (--udcs N).  Returns 1 when N readers cannot be had.
+cnid_want_udcs() {
+	case ${CNID_VM_HCD:-dummy} in
+	dummy)
+		[ "$(cnid_udcs | wc -l)" -ge "$1" ] && return 0
+		cnid_reload_hcd is_high_speed=0 num="$1" || return 1
+		cnid_wait_for 5 sh -c "[ \$(ls /sys/class/udc | wc -l) -ge $1 ]"
+		;;
+	*) [ "${CNID_VM_UDCS:-1}" -ge "$1" ] ;;
+	esac
+}
+
 # cnid_dump_group PGID: what each process of a process group is doing, with
 # its kernel stack (for a scenario that timed out).
 cnid_dump_group() {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# cnid-vm: timeout=180
+# cnid-vm: timeout=300
 #
 # cnidd in the guest, serving a virtual USB reader through cnid.ko (the
 # static build: readers from its configuration, `reader = /dev/cnidN`):
@@ -14,6 +14,10 @@
 # - the card pulled during its read: read_failed, no record;
 # - the reader unplugged in the middle of a read reply: no record, cnidd
 #   lives on and serves it again once it is back, and reads the card;
+# - four readers at once (dummy_hcd reloaded with four UDCs), one of them
+#   never answering: the three others' cards are each announced within
+#   2.9 s of their round's start, the stalled one is reported (sam_state
+#   fault) and recovers once it answers again;
 # - no name or number in cnidd's log, the netlink capture, the uevents or
 #   dmesg (scan-log: every encoding and form).
 . /lib/cnid-vm.sh
@@ -46,6 +50,8 @@ record_ok() { # TYPE
 		grep -q "\"reader\": \"$name\"" "$_f" && grep -q '"valid": true' "$_f"
 }
 
+four=0
+cnid_want_udcs 4 && four=1
 cnid_check daemon.load cnid_load || cnid_finish
 sh "$GADGET" setup -n sam0 -u 0 -m single -c "$CARD" -- --cards-dir "$W" >"$T/setup" 2>&1 ||
 	{ cnid_fail daemon.setup "$(tail -n 2 "$T/setup")"; cnid_finish; }
@@ -179,46 +185,97 @@ cnid_check daemon.unplug.survives kill -0 "$dpid"
 cnid_check daemon.replug.serves-again wait_log "$name: serving the reader for cnid.ko" 20
 cnid_check daemon.replug.reads wait_log "event $name card_read type=foreign_permanent_2023" 20
 
-# --- a second reader (split pipe mode) added by SIGHUP, then stalled ---
-if [ "${CNID_VM_UDCS:-1}" -ge 2 ]; then
-	sh "$GADGET" setup -n sam1 -u 1 -m split -c "$CARD" -- --cards-dir "$W" >"$T/setup1" 2>&1 ||
-		cnid_fail daemon.second.setup "$(tail -n 2 "$T/setup1")"
-	cnid_wait_for 10 sh -c "[ \$(ls /sys/class/usbmisc | grep -c '^cnid') -ge 2 ]"
-	name1=$(ls /sys/class/usbmisc | grep '^cnid' | grep -vx "$name" | head -n 1)
-	emu1() { cnid-emu ctl "$CNID_EMU_RUN/sam1/ctl" "$@" >/dev/null; }
-	echo "reader = /dev/$name1" >>"$T/cnidd.conf"
+# --- four readers at once, one of them stalled ---
+# Three more readers (split, single, split pipe mode) added by SIGHUP are
+# served and read.  Then sam1 never answers (every reply 10 min late, far
+# past cnidd's deadline, 5 s from here on) while sam0, sam2 and sam3 read
+# three rounds of cards presented at once: each reader's card is announced
+# within 2.9 s of the round's start (waiting on the stalled reader would
+# cost 5 s; make daemon-vm-canary plants such a wait).  The stalled reader is reported (sam_state fault) and, once
+# it answers again, recovers and reads its card.
+if [ "$four" = 1 ]; then
+	emun() { _i=$1; shift; cnid-emu ctl "$CNID_EMU_RUN/sam$_i/ctl" "$@" >/dev/null; }
+	names=$name
+	for i in 1 2 3; do
+		case $i in 2) m=single ;; *) m=split ;; esac
+		sh "$GADGET" setup -n "sam$i" -u "$i" -m "$m" -c "$CARD" -- --cards-dir "$W" >"$T/setup$i" 2>&1 ||
+			cnid_fail "daemon.four.setup$i" "$(tail -n 2 "$T/setup$i")"
+		cnid_wait_for 10 sh -c "[ \$(ls /sys/class/usbmisc | grep -c '^cnid') -ge $((i + 1)) ]"
+		n=$(for x in $(ls /sys/class/usbmisc | grep '^cnid'); do
+			case " $names " in *" $x "*) ;; *) echo "$x" ;; esac
+		done | head -n 1)
+		eval "name$i=\$n"
+		names="$names $n"
+		echo "reader = /dev/$n" >>"$T/cnidd.conf"
+	done
+	echo "  four readers: sam0..sam3 = $names"
+	# cnidd's deadline 5 s from here: a daemon that waited on the stalled
+	# reader would lose 5 s at once, well past the bound below
+	sed -i 's/^timeout_ms = 3000$/timeout_ms = 5000/' "$T/cnidd.conf"
 	mark
 	kill -HUP "$dpid"
-	cnid_check daemon.second.reload wait_log "configuration reloaded"
-	cnid_check daemon.second.serves wait_log "$name1: serving the reader for cnid.ko"
-	cnid_check daemon.second.split-mode-read wait_log "event $name1 card_read type=resident"
-	# stalled: every reply 10 s late, past cnidd's 3 s deadline
-	emu1 delay all 10000
-	emu1 remove
-	emu1 present foreign-2017.card
-	sleep 1
+	cnid_check daemon.four.reload wait_log "configuration reloaded"
+	for i in 1 2 3; do
+		eval "n=\$name$i"
+		cnid_check "daemon.four.serves$i" wait_log "$n: serving the reader for cnid.ko" 15
+		cnid_check "daemon.four.reads$i" wait_log "event $n card_read type=resident" 15
+	done
+	# sam1 stalls: it never answers within the scenario
+	emun 1 delay all 600000
+	emun 1 remove
+	emun 1 present foreign-2017.card
+	SMARK=$(wc -l <"$LOG")
+	# round 1 starts at once: its cards arrive while cnidd's first request
+	# to the stalled reader is outstanding
 	worst=0
-	for card in permit-fp1 foreign-2023 resident-long-term; do
+	for r in 1 2 3; do
+		case $r in
+		1) c0=permit-fp1 c2=foreign-2023 c3=resident-long-term ;;
+		2) c0=foreign-2023 c2=resident-long-term c3=permit-fp1 ;;
+		3) c0=resident-long-term c2=permit-fp1 c3=foreign-2023 ;;
+		esac
 		mark
 		t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
-		emu present "$card.card"
-		wait_log "^[0-9]+ event $name card_read " 10 || { worst=999999; break; }
-		t1=$(tail -n "+$((MARK + 1))" "$LOG" | grep -E "^[0-9]+ event $name card_read " | head -n 1 | cut -d' ' -f1)
-		ms=$((t1 / 1000 - t0 * 10))
-		[ "$ms" -gt "$worst" ] && worst=$ms
+		emun 0 present "$c0.card"
+		emun 2 present "$c2.card"
+		emun 3 present "$c3.card"
+		line="  round $r (sam1 stalled):"
+		for n in $name $name2 $name3; do
+			if wait_log "^[0-9]+ event $n card_read " 10; then
+				t1=$(tail -n "+$((MARK + 1))" "$LOG" | grep -E "^[0-9]+ event $n card_read " | head -n 1 | cut -d' ' -f1)
+				ms=$((t1 / 1000 - t0 * 10))
+			else
+				ms=999999
+			fi
+			[ "$ms" -gt "$worst" ] && worst=$ms
+			line="$line $n $ms ms"
+		done
+		echo "$line"
 		mark
-		emu remove
-		wait_log "event $name card_removed" 10
+		for i in 0 2 3; do emun "$i" remove; done
+		for n in $name $name2 $name3; do wait_log "event $n card_removed" 10; done
+		[ "$worst" -ge 2900 ] && break	# judged below; no need for more rounds
 	done
-	echo "  with $name1 stalled, $name read each card within $worst ms of its arrival"
-	# waiting on the stalled reader costs its 3 s deadline (each time); the
-	# debug kernel under TCG needs ~1.4 s, a release kernel 0.2-0.4 s
-	cnid_check daemon.second.stalled-delays-nobody test "$worst" -lt 2900
-	cnid_check daemon.second.stalled-no-event sh -c "! grep -q 'event $name1 card_read type=foreign' '$LOG'"
-	sh "$GADGET" teardown -n sam1 >/dev/null 2>&1
-	cnid_check daemon.second.gone wait_log "$name1: detached"
+	echo "  with $name1 stalled, $name, $name2 and $name3 read each card within $worst ms of the round's start"
+	# the debug kernel under TCG needs ~1.4 s for one reader, a release kernel 0.2-0.4 s
+	cnid_check daemon.four.stalled-delays-nobody test "$worst" -lt 2900
+	cnid_check daemon.four.stalled-no-event sh -c "! tail -n +$((SMARK + 1)) '$LOG' | grep -q 'event $name1 card_read'"
+	seen_since_stall() { tail -n "+$((SMARK + 1))" "$LOG" | grep -Eq "$1"; }
+	cnid_check daemon.four.stalled-reported cnid_wait_for 40 seen_since_stall "event $name1 sam_state state=fault"
+	# it answers again: no delays (first: a request queued behind the reply
+	# it sat on is answered at once), and that reply is dropped
+	emun 1 delay all 0
+	emun 1 stop
+	cnid_check daemon.four.stalled-recovers cnid_wait_for 40 seen_since_stall \
+		"event $name1 card_read type=foreign_permanent_2017"
+	for i in 1 2 3; do
+		eval "n=\$name$i"
+		mark
+		sh "$GADGET" teardown -n "sam$i" >/dev/null 2>&1
+		cnid_check "daemon.four.gone$i" wait_log "$n: detached"
+	done
 else
-	cnid_skip daemon.second "one UDC only"
+	cnid_skip daemon.four "fewer than four readers (cnid_want_udcs 4)"
 fi
 
 # --- unplugged while idle, a card on it: detached at once, record gone ---
