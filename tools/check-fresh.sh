@@ -44,13 +44,9 @@ die() { say "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (it builds a root file system and chroots into it)"
 command -v mmdebstrap >/dev/null || die "mmdebstrap is missing (make check-fresh installs it)"
 
-unmount_all() {
-	local m
-	# deepest first
-	for m in $(awk -v r="$froot" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/mounts | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
-}
+# shellcheck source=tools/debian-root.sh
+. "$ROOT/tools/debian-root.sh"
+unmount_all() { unmount_under "$froot"; }
 cleanup() {
 	unmount_all
 	if [ "$keep" = 0 ]; then rm -rf "$froot"; fi
@@ -62,27 +58,12 @@ rm -f "$out"/*.log
 unmount_all
 rm -rf "$froot"
 
-# The host's Debian sources for bookworm, deb822 stanzas and one-line
-# entries alike.
-src=$out/sources
-: >"$src.sources"
-: >"$src.list"
-for f in /etc/apt/sources.list.d/*.sources; do
-	[ -r "$f" ] || continue
-	awk 'BEGIN { RS = ""; ORS = "\n\n" } /Suites:[^\n]*bookworm/ && /debian-archive-keyring/' "$f" >>"$src.sources"
-done
-for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-	[ -r "$f" ] || continue
-	grep -E '^deb .* bookworm' "$f" >>"$src.list" || true
-done
-mirrors=()
-[ -s "$src.sources" ] && mirrors+=("$src.sources")
-[ -s "$src.list" ] && mirrors+=("$src.list")
-[ ${#mirrors[@]} -gt 0 ] || die "no bookworm entry in the host's apt sources"
+# The host's Debian sources for bookworm.
+bookworm_mirrors "$out/sources" || die "no bookworm entry in the host's apt sources"
 
 t0=$(date +%s)
 say "building a minimal bookworm root in $froot (log: $out/mmdebstrap.log)"
-mmdebstrap --variant=minbase --include=make bookworm "$froot" "${mirrors[@]}" \
+mmdebstrap --variant=minbase --include=make bookworm "$froot" "${MIRRORS[@]}" \
 	>"$out/mmdebstrap.log" 2>&1 || { tail -n 30 "$out/mmdebstrap.log"; die "mmdebstrap failed"; }
 t1=$(date +%s)
 say "root ready in $((t1 - t0)) s ($(du -sh "$froot" | cut -f1))"

@@ -31,30 +31,18 @@ out=$1 cnidd=$2 scan=$3 emu=$4
 # outside build/: make reads every *.d file under build/ (Makefile)
 root=${CNID_SYSTEMD_ROOT:-/var/tmp/cnid-systemd-root}
 die() { echo "check-daemon-systemd: $*" >&2; exit 1; }
+# shellcheck source=tools/debian-root.sh
+. "$(dirname "$0")/../../tools/debian-root.sh"
 [ "$(id -u)" = 0 ] || die "needs root (systemd-nspawn)"
 command -v systemd-nspawn >/dev/null || die "systemd-nspawn is missing (apt install systemd-container)"
 mkdir -p "$out"
 
 if [ ! -e "$root/.ready" ]; then
 	rm -rf "$root"
-	src=$out/sources
-	: >"$src.sources"
-	: >"$src.list"
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		awk 'BEGIN { RS = ""; ORS = "\n\n" } /Suites:[^\n]*bookworm/ && /debian-archive-keyring/' "$f" >>"$src.sources"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] || continue
-		grep -E '^deb .* bookworm' "$f" >>"$src.list" || true
-	done
-	mirrors=()
-	[ -s "$src.sources" ] && mirrors+=("$src.sources")
-	[ -s "$src.list" ] && mirrors+=("$src.list")
-	[ ${#mirrors[@]} -gt 0 ] || die "no bookworm entry in the host's apt sources"
+	bookworm_mirrors "$out/sources" || die "no bookworm entry in the host's apt sources"
 	echo "check-daemon-systemd: making a bookworm root with systemd in $root (once)"
 	mmdebstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libjson-c5,libnettle8,libudev1 \
-		bookworm "$root" "${mirrors[@]}" >"$out/mmdebstrap.log" 2>&1 ||
+		bookworm "$root" "${MIRRORS[@]}" >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -n 20 "$out/mmdebstrap.log"; die "mmdebstrap failed"; }
 	touch "$root/.ready"
 fi

@@ -63,28 +63,15 @@ if [ "${1:-}" = --root ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root (mmdebstrap, chroot)"
 	command -v mmdebstrap >/dev/null || die "mmdebstrap is missing"
 	mkdir -p "$out" && out=$(cd "$out" && pwd)
-	umount_all() {
-		awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r |
-			while read -r m; do umount -l "$m" 2>/dev/null; done
-	}
+	# shellcheck source=tools/debian-root.sh
+	. "$(dirname "$0")/../../tools/debian-root.sh"
+	umount_all() { unmount_under "$root"; }
 	trap 'umount_all; rm -rf "$root"' EXIT
 	umount_all
 	rm -rf "$root"
-	src=$out/sources
-	: >"$src.sources"
-	: >"$src.list"
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] && awk 'BEGIN { RS = ""; ORS = "\n\n" } /Suites:[^\n]*bookworm/ && /debian-archive-keyring/' "$f" >>"$src.sources"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] && grep -E '^deb .* bookworm' "$f" >>"$src.list"
-	done
-	mirrors=()
-	[ -s "$src.sources" ] && mirrors+=("$src.sources")
-	[ -s "$src.list" ] && mirrors+=("$src.list")
-	[ ${#mirrors[@]} -gt 0 ] || die "no bookworm entry in the host's apt sources"
+	bookworm_mirrors "$out/sources" || die "no bookworm entry in the host's apt sources"
 	t0=$(date +%s)
-	timeout "$APT_TIMEOUT" mmdebstrap --variant=minbase bookworm "$root" "${mirrors[@]}" >"$out/mmdebstrap.log" 2>&1 ||
+	timeout "$APT_TIMEOUT" mmdebstrap --variant=minbase bookworm "$root" "${MIRRORS[@]}" >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -n 20 "$out/mmdebstrap.log"; die "mmdebstrap"; }
 	say "a minimal bookworm root in $root in $(($(date +%s) - t0)) s"
 	mkdir -p "$root/root/cnid-pkg/debs"

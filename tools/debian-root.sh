@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+# Sourced (bash) by the scripts that make throwaway Debian 12 roots with
+# mmdebstrap: tools/check-fresh.sh, tests/pkg/install-test.sh --root and
+# tests/daemon/systemd-unit.sh.
+
+# bookworm_mirrors PREFIX: write the host's apt entries for bookworm
+# (deb822 stanzas signed by debian-archive-keyring and one-line entries
+# alike) to PREFIX.sources and PREFIX.list, and set the array MIRRORS to
+# those of the two that are not empty, as mmdebstrap's mirror arguments: the
+# roots use whatever mirror this machine uses.  Returns 1 when there is none.
+bookworm_mirrors() {
+	local f
+	: >"$1.sources"
+	: >"$1.list"
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk 'BEGIN { RS = ""; ORS = "\n\n" } /Suites:[^\n]*bookworm/ && /debian-archive-keyring/' \
+			"$f" >>"$1.sources"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		grep -E '^deb .* bookworm' "$f" >>"$1.list" || true
+	done
+	MIRRORS=()
+	[ -s "$1.sources" ] && MIRRORS+=("$1.sources")
+	[ -s "$1.list" ] && MIRRORS+=("$1.list")
+	[ ${#MIRRORS[@]} -gt 0 ]
+}
+
+# unmount_under ROOT: lazily unmount ROOT and every mount below it, deepest
+# first.
+unmount_under() {
+	local m
+	awk -v r="$1" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
