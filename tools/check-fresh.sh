@@ -60,10 +60,11 @@ rm -rf "$froot"
 
 # The host's Debian sources for bookworm.
 bookworm_mirrors "$out/sources" || die "no bookworm entry in the host's apt sources"
+host_aptopts
 
 t0=$(date +%s)
 say "building a minimal bookworm root in $froot (log: $out/mmdebstrap.log)"
-mmdebstrap --variant=minbase --include=make bookworm "$froot" "${MIRRORS[@]}" \
+mmdebstrap --variant=minbase --include=make "${APTOPTS[@]+"${APTOPTS[@]}"}" bookworm "$froot" "${MIRRORS[@]}" \
 	>"$out/mmdebstrap.log" 2>&1 || { tail -n 30 "$out/mmdebstrap.log"; die "mmdebstrap failed"; }
 t1=$(date +%s)
 say "root ready in $((t1 - t0)) s ($(du -sh "$froot" | cut -f1))"

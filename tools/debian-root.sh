@@ -28,6 +28,20 @@ bookworm_mirrors() {
 	[ ${#MIRRORS[@]} -gt 0 ]
 }
 
+# host_aptopts: set the array APTOPTS to mmdebstrap --aptopt arguments
+# carrying the host's apt settings that its mirror needs: whether a Release
+# file's Valid-Until and Date are checked (a snapshot mirror's Release files
+# expire: this machine's apt turns both checks off) and its proxies.
+# mmdebstrap writes them into the root's /etc/apt/apt.conf.d/99mmdebstrap,
+# so apt inside the root (and the roots made from it) sees the mirror as
+# the host does.
+host_aptopts() {
+	# shellcheck disable=SC2034 # for the caller
+	mapfile -t APTOPTS < <(apt-config dump 2>/dev/null |
+		grep -E '^Acquire::(Check-Valid-Until|Check-Date|https?::Proxy) ' |
+		sed 's/^\([^ ]*\) \(.*\);$/--aptopt=\1 \2/')
+}
+
 # unmount_under ROOT: lazily unmount ROOT and every mount below it, deepest
 # first.
 unmount_under() {

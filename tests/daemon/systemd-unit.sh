@@ -40,8 +40,10 @@ mkdir -p "$out"
 if [ ! -e "$root/.ready" ]; then
 	rm -rf "$root"
 	bookworm_mirrors "$out/sources" || die "no bookworm entry in the host's apt sources"
+	host_aptopts
 	echo "check-daemon-systemd: making a bookworm root with systemd in $root (once)"
 	mmdebstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libjson-c5,libnettle8,libudev1 \
+		"${APTOPTS[@]+"${APTOPTS[@]}"}" \
 		bookworm "$root" "${MIRRORS[@]}" >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -n 20 "$out/mmdebstrap.log"; die "mmdebstrap failed"; }
 	touch "$root/.ready"

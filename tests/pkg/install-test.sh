@@ -70,8 +70,9 @@ if [ "${1:-}" = --root ]; then
 	umount_all
 	rm -rf "$root"
 	bookworm_mirrors "$out/sources" || die "no bookworm entry in the host's apt sources"
+	host_aptopts
 	t0=$(date +%s)
-	timeout "$APT_TIMEOUT" mmdebstrap --variant=minbase bookworm "$root" "${MIRRORS[@]}" >"$out/mmdebstrap.log" 2>&1 ||
+	timeout "$APT_TIMEOUT" mmdebstrap --variant=minbase "${APTOPTS[@]+"${APTOPTS[@]}"}" bookworm "$root" "${MIRRORS[@]}" >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -n 20 "$out/mmdebstrap.log"; die "mmdebstrap"; }
 	say "a minimal bookworm root in $root in $(($(date +%s) - t0)) s"
 	mkdir -p "$root/root/cnid-pkg/debs"

@@ -120,11 +120,9 @@ sid_sources() {
 	[ -s "$out.sources" ] && echo "$out.sources" || echo "$out.list"
 }
 
-# the host's apt settings a copy of its sources needs (as --aptopt)
-host_aptopts() {
-	apt-config dump 2>/dev/null | grep -E '^Acquire::(Check-Valid-Until|https?::Proxy) ' |
-		sed 's/^\([^ ]*\) \(.*\);$/--aptopt=\1 \2/'
-}
+# host_aptopts: the host's apt settings a copy of its sources needs
+# shellcheck source=tools/debian-root.sh
+. "$here/../../tools/debian-root.sh"
 
 # newest ROOT: the newest "VER IMAGE-PACKAGE" apt sees in the root
 newest() {
@@ -174,13 +172,13 @@ populate() {
 
 # build a new root; prints "VER DIR IMAGE"
 build() {
-	local tmp=$cache/new.$$ src nv v img t0=$SECONDS opts
+	local tmp=$cache/new.$$ src nv v img t0=$SECONDS
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	src=$(sid_sources "$tmp/sid")
 	log "making a Debian unstable root (log: $tmp/mmdebstrap.log)"
-	mapfile -t opts < <(host_aptopts)
-	if ! mmdebstrap --variant=apt --skip=cleanup/apt/lists "${opts[@]+"${opts[@]}"}" \
+	host_aptopts
+	if ! mmdebstrap --variant=apt --skip=cleanup/apt/lists "${APTOPTS[@]+"${APTOPTS[@]}"}" \
 		--include="$(echo "$pkgs" | tr ' ' ,)" sid "$tmp/root" "$src" \
 		>"$tmp/mmdebstrap.log" 2>&1; then
 		tail -n 30 "$tmp/mmdebstrap.log" >&2
