@@ -16,7 +16,8 @@
 # Not part of make check: it takes ~45 min.
 #
 # The root's apt sources are the host's own Debian entries (so the mirror is
-# whatever this machine uses).
+# whatever this machine uses), with the host's apt settings that mirror needs
+# (tools/debian-root.sh: Valid-Until/Date checks, proxies).
 #
 # Usage: tools/check-fresh.sh [--keep] [--root DIR] [--steps 'CMD;CMD']
 #   --steps   other commands to run in the clone instead of those three
