@@ -73,15 +73,7 @@ say "root ready in $((t1 - t0)) s ($(du -sh "$froot" | cut -f1))"
 git clone -q "$ROOT" "$froot/root/cnid"
 say "cloned $(git -C "$ROOT" rev-parse --short HEAD) into /root/cnid (uncommitted changes are not in it)"
 
-# The root a mount point of its own, as / is on a real machine: inside it
-# `unshare --propagation private` (tests/vm/unstable-root.sh) changes the
-# propagation of /, which fails (EINVAL) when / is a plain directory.
-mount --bind "$froot" "$froot"
-mount -t proc proc "$froot/proc"
-mount -t sysfs sysfs "$froot/sys"
-mount --rbind /dev "$froot/dev"
-mount --make-rslave "$froot/dev"
-mount -t tmpfs -o mode=0755 tmpfs "$froot/run"
+mount_root "$froot" || die "mounting /proc, /sys, /dev and /run in $froot failed"
 
 status=0
 summary=()

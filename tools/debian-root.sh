@@ -42,6 +42,21 @@ host_aptopts() {
 		sed 's/^\([^ ]*\) \(.*\);$/--aptopt=\1 \2/')
 }
 
+# mount_root ROOT: what a chroot into ROOT needs mounted, as on a real
+# machine: ROOT itself (a bind mount: / is a mount point, and inside
+# `unshare --propagation private` (tests/vm/unstable-root.sh) changes the
+# propagation of /, which fails (EINVAL) on a plain directory), /proc, /sys,
+# the host's /dev (its changes not propagated back) and a tmpfs /run.
+# unmount_under ROOT undoes it.
+mount_root() {
+	mount --bind "$1" "$1" &&
+		mount -t proc proc "$1/proc" &&
+		mount -t sysfs sysfs "$1/sys" &&
+		mount --rbind /dev "$1/dev" &&
+		mount --make-rslave "$1/dev" &&
+		mount -t tmpfs -o mode=0755 tmpfs "$1/run"
+}
+
 # unmount_under ROOT: lazily unmount ROOT and every mount below it, deepest
 # first.
 unmount_under() {

@@ -78,11 +78,7 @@ if [ "${1:-}" = --root ]; then
 	mkdir -p "$root/root/cnid-pkg/debs"
 	cp "$0" "$root/root/cnid-pkg/install-test.sh"
 	for p in $PKGS; do cp "$debdir/${p}_"*.deb "$root/root/cnid-pkg/debs/" || die "no $p package in $debdir"; done
-	mount -t proc proc "$root/proc"
-	mount -t sysfs sysfs "$root/sys"
-	mount --rbind /dev "$root/dev"
-	mount --make-rslave "$root/dev"
-	mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+	mount_root "$root" || die "mounting /proc, /sys, /dev and /run in $root failed"
 	rc=0
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 		APT_TIMEOUT="$APT_TIMEOUT" /bin/bash /root/cnid-pkg/install-test.sh --here /root/cnid-pkg/debs \
